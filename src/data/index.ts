@@ -1,1 +1,2 @@
 export * from './image-dataset';
+export * from './reserved';
