@@ -1,0 +1,249 @@
+/**
+ * Dual coordinate descent for L2-regularised linear SVMs with hinge (L1) or squared-hinge (L2) loss:
+ * liblinear's `solve_l2r_l1l2_svc` (Hsieh, Chang, Lin, Keerthi, Sundararajan, "A Dual Coordinate
+ * Descent Method for Large-scale Linear SVM", ICML 2008, Algorithm 3; Fan et al., "LIBLINEAR: A
+ * Library for Large Linear Classification", JMLR 9, 2008).
+ *
+ * Primal:  min_w  0.5 w'w + sum_i C_i loss(y_i w'x_i),  loss(m) = max(0, 1 - m)  or  max(0, 1 - m)^2
+ * Dual:    min_a  f(a) = 0.5 a'(Q + D)a - e'a   s.t.  0 <= a_i <= U_i,   Q_ij = y_i y_j x_i'x_j
+ *          hinge: D_ii = 0, U_i = C_i;   squared hinge: D_ii = 1 / (2 C_i), U_i = +inf
+ *          and w = sum_i a_i y_i x_i.
+ * The intercept is liblinear's: every x_i is augmented with a constant feature `bias` (scikit-learn's
+ * `intercept_scaling`), whose weight is regularised like the others; intercept = bias * w_bias.
+ *
+ * Each outer iteration visits the active set in a fresh random order (Fisher-Yates with the seeded
+ * {@link Random}) and minimises f exactly along each coordinate, clipped to the box.
+ * Shrinking: a coordinate at a = 0 with G > PGmax_old, or at a = U with G < PGmin_old, leaves the
+ * active set (PGmax_old / PGmin_old are the previous pass's extreme projected gradients, reset to
+ * +-inf when they have the wrong sign).
+ * Stopping rule (liblinear >= 2.40): stop when PGmax - PGmin <= tol and |PGmax| <= tol and
+ * |PGmin| <= tol over the active set; if some coordinates were shrunk, restore the full set, reset
+ * the shrinking thresholds and keep going, so the rule is re-checked on all coordinates. Stops
+ * unconverged after `maxIter` outer iterations.
+ *
+ * Data are row-major Float32; the weight vector and all accumulators are Float64. The inner loops
+ * allocate nothing.
+ */
+import { Random } from '../random';
+
+/** A prepared training problem: data, +-1 labels, per-sample box C_i, and cached row norms. */
+export interface DualCDProblem {
+  /** Row-major data, `rows * cols` values. */
+  x: Float32Array;
+  rows: number;
+  cols: number;
+  /** Value of the augmented constant feature (intercept scaling); 0 for no intercept. */
+  bias: number;
+  /** Labels as +1 / -1. */
+  y: Int8Array;
+  /** Per-sample cost C_i (C times the class weight). */
+  cost: Float64Array;
+  /** Squared L2 norm of each row (without the bias feature), in Float64. */
+  sqNorm: Float64Array;
+}
+
+/** Outcome of one solve. */
+export interface DualCDResult {
+  /** Outer iterations run. */
+  iter: number;
+  /** True when the stopping rule was met before `maxIter`. */
+  converged: boolean;
+  /** Largest and smallest projected gradient of the last pass. */
+  pgMax: number;
+  pgMin: number;
+}
+
+/**
+ * Squared L2 norm of each row of a row-major Float32 matrix, accumulated in Float64.
+ *
+ * @example
+ * ```ts
+ * rowSqNorms(new Float32Array([3, 4, 1, 0]), 2, 2); // Float64Array [25, 1]
+ * ```
+ */
+export function rowSqNorms(x: Float32Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const off = i * cols;
+    let s0 = 0, s1 = 0;
+    let j = 0;
+    for (; j + 1 < cols; j += 2) {
+      const a = x[off + j], b = x[off + j + 1];
+      s0 += a * a;
+      s1 += b * b;
+    }
+    if (j < cols) s0 += x[off + j] * x[off + j];
+    out[i] = s0 + s1;
+  }
+  return out;
+}
+
+/**
+ * Recomputes `w = sum_i alpha_i y_i [x_i, bias]` from scratch (w has `cols + 1` entries, the last
+ * being the bias weight).
+ *
+ * @example
+ * ```ts
+ * weightsFromAlpha(problem, alpha, w);
+ * ```
+ */
+export function weightsFromAlpha(p: DualCDProblem, alpha: Float64Array, w: Float64Array): void {
+  const { x, rows, cols, bias, y } = p;
+  w.fill(0);
+  let wb = 0;
+  for (let i = 0; i < rows; i++) {
+    const a = alpha[i];
+    if (a === 0) continue;
+    const d = a * y[i];
+    const off = i * cols;
+    for (let j = 0; j < cols; j++) w[j] += d * x[off + j];
+    wb += d * bias;
+  }
+  w[cols] = wb;
+}
+
+/**
+ * Runs liblinear's dual coordinate descent from the given `alpha` (which must be feasible:
+ * 0 <= alpha_i <= U_i) and matching `w` (see {@link weightsFromAlpha}); both are updated in place.
+ *
+ * @example
+ * ```ts
+ * const alpha = new Float64Array(p.rows), w = new Float64Array(p.cols + 1);
+ * const r = solveDualCD(p, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new Random(0) });
+ * ```
+ */
+export function solveDualCD(
+  p: DualCDProblem,
+  alpha: Float64Array,
+  w: Float64Array,
+  opts: { l1Loss: boolean; tol: number; maxIter: number; rng: Random },
+): DualCDResult {
+  const { x, rows: l, cols, bias, y, cost, sqNorm } = p;
+  const { l1Loss, tol, maxIter, rng } = opts;
+  const bias2 = bias * bias;
+  const diag = new Float64Array(l);
+  const upper = new Float64Array(l);
+  const QD = new Float64Array(l);
+  const index = new Int32Array(l);
+  for (let i = 0; i < l; i++) {
+    diag[i] = l1Loss ? 0 : 0.5 / cost[i];
+    upper[i] = l1Loss ? cost[i] : Infinity;
+    QD[i] = diag[i] + sqNorm[i] + bias2;
+    index[i] = i;
+  }
+  const tail = cols & ~3;
+  let wb = w[cols];
+  let activeSize = l;
+  let iter = 0;
+  let pgMaxOld = Infinity;
+  let pgMinOld = -Infinity;
+  let pgMaxNew = -Infinity;
+  let pgMinNew = Infinity;
+  let converged = false;
+
+  while (iter < maxIter) {
+    pgMaxNew = -Infinity;
+    pgMinNew = Infinity;
+    for (let k = 0; k < activeSize; k++) {
+      const j = k + rng.int(activeSize - k);
+      const t = index[k];
+      index[k] = index[j];
+      index[j] = t;
+    }
+    for (let s = 0; s < activeSize; s++) {
+      const i = index[s];
+      const yi = y[i];
+      const off = i * cols;
+      let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+      let j = 0;
+      for (; j < tail; j += 4) {
+        g0 += w[j] * x[off + j];
+        g1 += w[j + 1] * x[off + j + 1];
+        g2 += w[j + 2] * x[off + j + 2];
+        g3 += w[j + 3] * x[off + j + 3];
+      }
+      for (; j < cols; j++) g0 += w[j] * x[off + j];
+      const ai = alpha[i];
+      const C = upper[i];
+      const G = (g0 + g1 + g2 + g3 + wb * bias) * yi - 1 + ai * diag[i];
+
+      let PG = 0;
+      if (ai === 0) {
+        if (G > pgMaxOld) {
+          activeSize--;
+          index[s] = index[activeSize];
+          index[activeSize] = i;
+          s--;
+          continue;
+        } else if (G < 0) PG = G;
+      } else if (ai === C) {
+        if (G < pgMinOld) {
+          activeSize--;
+          index[s] = index[activeSize];
+          index[activeSize] = i;
+          s--;
+          continue;
+        } else if (G > 0) PG = G;
+      } else PG = G;
+
+      if (PG > pgMaxNew) pgMaxNew = PG;
+      if (PG < pgMinNew) pgMinNew = PG;
+
+      if (PG > 1e-12 || PG < -1e-12) {
+        let an = ai - G / QD[i];
+        if (an < 0) an = 0;
+        else if (an > C) an = C;
+        alpha[i] = an;
+        const d = (an - ai) * yi;
+        for (j = 0; j < tail; j += 4) {
+          w[j] += d * x[off + j];
+          w[j + 1] += d * x[off + j + 1];
+          w[j + 2] += d * x[off + j + 2];
+          w[j + 3] += d * x[off + j + 3];
+        }
+        for (; j < cols; j++) w[j] += d * x[off + j];
+        wb += d * bias;
+      }
+    }
+
+    iter++;
+    if (pgMaxNew - pgMinNew <= tol && Math.abs(pgMaxNew) <= tol && Math.abs(pgMinNew) <= tol) {
+      if (activeSize === l) {
+        converged = true;
+        break;
+      }
+      // Unshrink: re-check the rule on every coordinate before stopping.
+      activeSize = l;
+      pgMaxOld = Infinity;
+      pgMinOld = -Infinity;
+      continue;
+    }
+    pgMaxOld = pgMaxNew;
+    pgMinOld = pgMinNew;
+    if (pgMaxOld <= 0) pgMaxOld = Infinity;
+    if (pgMinOld >= 0) pgMinOld = -Infinity;
+  }
+  w[cols] = wb;
+  return { iter, converged, pgMax: pgMaxNew, pgMin: pgMinNew };
+}
+
+/**
+ * Dual objective f(alpha) = 0.5 ||w||^2 + sum_i (0.5 D_ii alpha_i^2 - alpha_i) at the given pair
+ * (w includes the bias weight). At the optimum the primal objective equals -f.
+ *
+ * @example
+ * ```ts
+ * const f = dualObjective(problem, alpha, w, true);
+ * ```
+ */
+export function dualObjective(p: DualCDProblem, alpha: Float64Array, w: Float64Array, l1Loss: boolean): number {
+  let v = 0;
+  for (let j = 0; j < w.length; j++) v += w[j] * w[j];
+  v *= 0.5;
+  for (let i = 0; i < p.rows; i++) {
+    const a = alpha[i];
+    const d = l1Loss ? 0 : 0.5 / p.cost[i];
+    v += a * (0.5 * a * d - 1);
+  }
+  return v;
+}
