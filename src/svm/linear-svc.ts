@@ -7,7 +7,7 @@ import { Matrix } from '../matrix';
 import { Random } from '../random';
 import { ClassWeight, resolveClassWeight } from './class-weight';
 import { EncodedArray, decodeFloat64, encodeArray } from './codec';
-import { DualCDProblem, dualObjective, rowSqNorms, solveDualCD, weightsFromAlpha } from './dual-cd';
+import { DualCDProblem, dualObjective, rowSqNorms, solveDualCD, solveDualCDFreeBias, weightsFromAlpha } from './dual-cd';
 import { svmPrimalObjective } from './objective';
 import { checkBinaryLabels, checkC, checkMatrix, checkPositiveInt } from './validate';
 
@@ -30,6 +30,13 @@ export interface LinearSVCParams {
   fitIntercept: boolean;
   /** Value of that constant feature; larger means a less regularised intercept. Default 1. */
   interceptScaling: number;
+  /**
+   * Regularise the intercept like a weight (liblinear / scikit-learn `LinearSVC`, default true). With
+   * false the intercept is free, as in libsvm's `SVC(kernel='linear')` (the paper's SVM): solved by a
+   * search over the intercept around warm-started dual CD solves (see `solveDualCDFreeBias`);
+   * `interceptScaling` is then unused. Needs `fitIntercept`.
+   */
+  regularizeIntercept: boolean;
   /** Seed for the coordinate order. Default 0. */
   randomState: number;
 }
@@ -68,6 +75,7 @@ const DEFAULTS: LinearSVCParams = {
   maxIter: 1000,
   fitIntercept: true,
   interceptScaling: 1,
+  regularizeIntercept: true,
   randomState: 0,
 };
 
@@ -107,6 +115,7 @@ export class LinearSVC {
   maxIter: number;
   fitIntercept: boolean;
   interceptScaling: number;
+  regularizeIntercept: boolean;
   randomState: number;
 
   /** Weights (one per feature), Float64. */
@@ -137,6 +146,7 @@ export class LinearSVC {
     this.maxIter = p.maxIter;
     this.fitIntercept = p.fitIntercept;
     this.interceptScaling = p.interceptScaling;
+    this.regularizeIntercept = p.regularizeIntercept;
     this.randomState = p.randomState;
   }
 
@@ -150,6 +160,7 @@ export class LinearSVC {
       maxIter: this.maxIter,
       fitIntercept: this.fitIntercept,
       interceptScaling: this.interceptScaling,
+      regularizeIntercept: this.regularizeIntercept,
       randomState: this.randomState,
     };
   }
@@ -181,6 +192,8 @@ export class LinearSVC {
     if (this.fitIntercept && (!(this.interceptScaling > 0) || !Number.isFinite(this.interceptScaling))) {
       throw new RangeError(`${caller}: interceptScaling must be a positive finite number, got ${this.interceptScaling}`);
     }
+    if (typeof this.regularizeIntercept !== 'boolean') throw new TypeError(`${caller}: regularizeIntercept must be a boolean, got ${this.regularizeIntercept}`);
+    if (!this.regularizeIntercept && !this.fitIntercept) throw new RangeError(`${caller}: regularizeIntercept: false needs fitIntercept: true`);
     if (!Number.isFinite(this.randomState)) throw new RangeError(`${caller}: randomState must be a finite number, got ${this.randomState}`);
   }
 
@@ -205,7 +218,8 @@ export class LinearSVC {
       throw new RangeError(`${caller}: y contains only label ${labels[0]}; both 0 and 1 are needed`);
     }
     const { rows, cols } = X;
-    const bias = this.fitIntercept ? this.interceptScaling : 0;
+    const freeBias = this.fitIntercept && !this.regularizeIntercept;
+    const bias = this.fitIntercept && !freeBias ? this.interceptScaling : 0;
     const l1Loss = this.loss === 'hinge';
 
     const yy = new Int8Array(rows);
@@ -246,10 +260,21 @@ export class LinearSVC {
       w = new Float64Array(cols + 1);
     }
 
-    const result = solveDualCD(problem, alpha, w, { l1Loss, tol: this.tol, maxIter: this.maxIter, rng: new Random(this.randomState) });
+    const solverOpts = { l1Loss, tol: this.tol, maxIter: this.maxIter, rng: new Random(this.randomState) };
+    let intercept: number;
+    let result;
+    if (freeBias) {
+      const b0 = warm && this.intercept_ !== undefined && Number.isFinite(this.intercept_) ? this.intercept_ : 0;
+      const r = solveDualCDFreeBias(problem, alpha, w, solverOpts, b0);
+      intercept = r.intercept;
+      result = r;
+    } else {
+      result = solveDualCD(problem, alpha, w, solverOpts);
+      intercept = this.fitIntercept ? bias * w[cols] : 0;
+    }
 
     this.coef_ = w.slice(0, cols);
-    this.intercept_ = this.fitIntercept ? bias * w[cols] : 0;
+    this.intercept_ = intercept;
     this.nIter_ = result.iter;
     this.converged_ = result.converged;
     this.alpha_ = alpha;

@@ -8,6 +8,8 @@ export interface PrimalObjectiveParams {
   classWeight?: ClassWeight;
   fitIntercept?: boolean;
   interceptScaling?: number;
+  /** false: the intercept is not penalised (libsvm's SVC). Default true. */
+  regularizeIntercept?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export function svmPrimalObjective(
   const scaling = params.interceptScaling ?? 1;
   let reg = 0;
   for (let j = 0; j < cols; j++) reg += coef[j] * coef[j];
-  if (fitIntercept) reg += (intercept / scaling) * (intercept / scaling);
+  if (fitIntercept && params.regularizeIntercept !== false) reg += (intercept / scaling) * (intercept / scaling);
   let loss = 0;
   for (let i = 0; i < rows; i++) {
     const off = i * cols;
