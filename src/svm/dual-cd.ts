@@ -255,32 +255,37 @@ export function dualObjective(p: DualCDProblem, alpha: Float64Array, w: Float64A
 export interface FreeBiasResult extends DualCDResult {
   /** The unregularised intercept (libsvm's -rho rule at the final alpha). */
   intercept: number;
-  /** Inner dual CD solves run by the search over the intercept. */
+  /** Inner dual CD solves (proximal steps) run. */
   solves: number;
   /** sum_i y_i alpha_i at the end (0 at the exact optimum). */
   equality: number;
+  /** The last proximal iterate b_k (equals `intercept` up to `tol` unless every alpha is at a bound); start the next warm solve here. */
+  offset: number;
 }
 
 /**
  * Linear SVM with an **unregularised** intercept b, as libsvm's `SVC(kernel='linear')` (the paper's
- * SVM): primal min_{w,b} 0.5 w'w + sum_i C_i loss(y_i (w'x_i + b)); its dual adds the constraint
- * sum_i y_i alpha_i = 0 to the one in this file's header.
+ * SVM): primal min_{w,b} P(w, b) = 0.5 w'w + sum_i C_i loss(y_i (w'x_i + b)); its dual adds the
+ * constraint sum_i y_i alpha_i = 0 to the one in this file's header.
  *
- * Method: phi(b) = min_w P(w, b) is convex with phi'(b) = -g(b), g(b) = sum_i y_i alpha_i(b), where
- * alpha(b) solves the box-constrained dual with margins y_i (w'x_i + b) (liblinear's dual CD with a
- * fixed offset, warm-started from the previous b; the box does not depend on b, so every alpha stays
- * feasible). g is non-increasing; the search brackets its root by doubling steps, then refines it by
- * regula falsi (Illinois variant) until the bracket is narrower than `bTol` or g = 0. The returned
- * intercept follows libsvm's `calculate_rho` at the final alpha: the mean of y_i - w'x_i over free
- * alphas; when every alpha is at a bound (small C, every row violates the margin) the intercept is
- * not identified and we take the lower end of the optimal interval, where libsvm most often lands
- * (see `libsvmIntercept`). Stops unconverged after `maxIter` outer passes in total.
+ * Method: proximal point on the intercept. With phi(b) = min_w P(w, b) (convex), each step solves
+ * b_{k+1} = argmin_b phi(b) + (b - b_k)^2 / (2 rho), which is exactly liblinear's problem with an
+ * augmented constant feature of value sqrt(rho) (`p.bias`) whose margins carry the fixed offset
+ * b_k: the new intercept is b_k + rho * sum_i y_i alpha_i. Every step is the dual CD above,
+ * warm-started (the box does not depend on b, so alpha stays feasible). The steps contract like
+ * 1 / (1 + rho * kappa), kappa = -dg/db >= the number of free support vectors roughly, so a few
+ * steps suffice; they stop when the intercept moves by at most `tol`, or after `maxIter` passes in
+ * total. The returned intercept follows libsvm's `calculate_rho` at the final alpha: the mean of
+ * y_i - w'x_i over free alphas; when every alpha is at a bound (small C, every row violates the
+ * margin) the intercept is not identified and we take the lower end of the optimal interval, where
+ * libsvm most often lands (see `libsvmIntercept`).
  *
- * `p.bias` must be 0 (no augmented feature). `w` has `cols + 1` entries; the last stays 0.
+ * `p.bias` must be > 0 (sqrt(rho)); `w` has `cols + 1` entries (the last is the augmented weight,
+ * sqrt(rho) * sum_i y_i alpha_i, and goes to 0 at the solution).
  *
  * @example
  * ```ts
- * const r = solveDualCDFreeBias(p, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new Random(0) }, 0);
+ * const r = solveDualCDFreeBias({ ...p, bias: 1 }, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new Random(0) }, 0);
  * r.intercept;
  * ```
  */
@@ -288,89 +293,37 @@ export function solveDualCDFreeBias(
   p: DualCDProblem,
   alpha: Float64Array,
   w: Float64Array,
-  opts: { l1Loss: boolean; tol: number; maxIter: number; rng: Random; bTol?: number },
+  opts: { l1Loss: boolean; tol: number; maxIter: number; rng: Random },
   b0 = 0,
 ): FreeBiasResult {
-  if (p.bias !== 0) throw new RangeError('solveDualCDFreeBias: the problem must have bias 0 (no augmented feature)');
-  const bTol = opts.bTol ?? Math.min(1e-6, opts.tol);
-  const { y, rows } = p;
+  if (!(p.bias > 0)) throw new RangeError('solveDualCDFreeBias: the problem needs an augmented feature (bias > 0)');
+  const { cols, bias } = p;
   let iterLeft = opts.maxIter;
   let totalIter = 0;
   let solves = 0;
-  let converged = true;
-  let last: DualCDResult = { iter: 0, converged: true, pgMax: 0, pgMin: 0 };
-  const solveAt = (b: number): number => {
-    last = solveDualCD(p, alpha, w, { l1Loss: opts.l1Loss, tol: opts.tol, maxIter: Math.max(1, iterLeft), rng: opts.rng, offset: b });
+  let lambda = b0;
+  let last: DualCDResult;
+  let moved = Infinity;
+  for (;;) {
+    last = solveDualCD(p, alpha, w, { l1Loss: opts.l1Loss, tol: opts.tol, maxIter: Math.max(1, iterLeft), rng: opts.rng, offset: lambda });
     solves++;
     totalIter += last.iter;
     iterLeft -= last.iter;
-    if (!last.converged) converged = false;
-    let g = 0;
-    for (let i = 0; i < rows; i++) g += y[i] * alpha[i];
-    return g;
-  };
-  // Scale for "g is zero": rounding of sum y_i alpha_i.
-  let costSum = 0;
-  for (let i = 0; i < rows; i++) costSum += opts.l1Loss ? p.cost[i] : 1;
-  const gZero = 1e-12 * costSum;
-
-  let b = b0;
-  let g = solveAt(b);
-  if (Math.abs(g) > gZero) {
-    // Bracket: g is non-increasing in b, so move b in the direction of sign(g).
-    let lo: number, hi: number, glo: number, ghi: number;
-    let step = 0.5;
-    let bb = b, gb = g;
-    for (;;) {
-      const bn = bb + (gb > 0 ? step : -step);
-      const gn = solveAt(bn);
-      if (Math.abs(gn) <= gZero) {
-        b = bn;
-        g = gn;
-        lo = hi = bn;
-        glo = ghi = gn;
-        break;
-      }
-      if ((gn > 0) !== (gb > 0)) {
-        if (bn > bb) {
-          lo = bb; glo = gb; hi = bn; ghi = gn;
-        } else {
-          lo = bn; glo = gn; hi = bb; ghi = gb;
-        }
-        break;
-      }
-      bb = bn;
-      gb = gn;
-      step *= 2;
-      if (iterLeft <= 0 || step > 1e12) {
-        lo = hi = bb;
-        glo = ghi = gb;
-        converged = false;
-        break;
-      }
-    }
-    // Illinois regula falsi on [lo, hi] with g(lo) > 0 > g(hi).
-    let side = 0;
-    while (hi - lo > bTol && iterLeft > 0) {
-      let bn = (lo * ghi - hi * glo) / (ghi - glo);
-      if (!(bn > lo && bn < hi)) bn = 0.5 * (lo + hi);
-      const gn = solveAt(bn);
-      b = bn;
-      g = gn;
-      if (Math.abs(gn) <= gZero) break;
-      if (gn > 0) {
-        lo = bn; glo = gn;
-        if (side === 1) ghi *= 0.5;
-        side = 1;
-      } else {
-        hi = bn; ghi = gn;
-        if (side === -1) glo *= 0.5;
-        side = -1;
-      }
-    }
-    if (hi - lo > bTol && Math.abs(g) > gZero) converged = false;
+    moved = bias * w[cols];
+    lambda += moved;
+    if (Math.abs(moved) <= opts.tol || iterLeft <= 0) break;
   }
-  return { iter: totalIter, converged: converged && last.converged, pgMax: last.pgMax, pgMin: last.pgMin, intercept: libsvmIntercept(p, alpha, w, opts.l1Loss), solves, equality: g };
+  const converged = last.converged && Math.abs(moved) <= opts.tol;
+  return {
+    iter: totalIter,
+    converged,
+    pgMax: last.pgMax,
+    pgMin: last.pgMin,
+    intercept: libsvmIntercept(p, alpha, w, opts.l1Loss),
+    solves,
+    equality: w[cols] / bias,
+    offset: lambda,
+  };
 }
 
 /**

@@ -64,6 +64,7 @@ export interface LinearSVCJSON {
     alpha: EncodedArray;
     classWeight: [number, number];
     dualObjective: number;
+    solverIntercept: number;
   };
 }
 
@@ -132,6 +133,11 @@ export class LinearSVC {
   classWeight_?: [number, number];
   /** Number of features seen by `fit`. */
   nFeatures_?: number;
+  /**
+   * With a free intercept: the solver's last proximal intercept, where a warm start resumes (it
+   * differs from `intercept_` only when every dual variable is at a bound). Else equals `intercept_`.
+   */
+  solverIntercept_?: number;
   /** Dual objective f(alpha) at the solution (its negative is a lower bound on the primal objective). */
   dualObjective_?: number;
 
@@ -219,7 +225,8 @@ export class LinearSVC {
     }
     const { rows, cols } = X;
     const freeBias = this.fitIntercept && !this.regularizeIntercept;
-    const bias = this.fitIntercept && !freeBias ? this.interceptScaling : 0;
+    // A free intercept is solved by proximal steps over the problem with a unit constant feature.
+    const bias = freeBias ? 1 : this.fitIntercept ? this.interceptScaling : 0;
     const l1Loss = this.loss === 'hinge';
 
     const yy = new Int8Array(rows);
@@ -262,19 +269,24 @@ export class LinearSVC {
 
     const solverOpts = { l1Loss, tol: this.tol, maxIter: this.maxIter, rng: new Random(this.randomState) };
     let intercept: number;
+    let solverIntercept: number;
     let result;
     if (freeBias) {
-      const b0 = warm && this.intercept_ !== undefined && Number.isFinite(this.intercept_) ? this.intercept_ : 0;
+      const prevB = this.solverIntercept_ ?? this.intercept_;
+      const b0 = warm && prevB !== undefined && Number.isFinite(prevB) ? prevB : 0;
       const r = solveDualCDFreeBias(problem, alpha, w, solverOpts, b0);
       intercept = r.intercept;
+      solverIntercept = r.offset;
       result = r;
     } else {
       result = solveDualCD(problem, alpha, w, solverOpts);
       intercept = this.fitIntercept ? bias * w[cols] : 0;
+      solverIntercept = intercept;
     }
 
     this.coef_ = w.slice(0, cols);
     this.intercept_ = intercept;
+    this.solverIntercept_ = solverIntercept;
     this.nIter_ = result.iter;
     this.converged_ = result.converged;
     this.alpha_ = alpha;
@@ -356,6 +368,7 @@ export class LinearSVC {
       c.classWeight_ = [this.classWeight_![0], this.classWeight_![1]];
       c.nFeatures_ = this.nFeatures_;
       c.dualObjective_ = this.dualObjective_;
+      c.solverIntercept_ = this.solverIntercept_;
     }
     return c;
   }
@@ -381,6 +394,7 @@ export class LinearSVC {
               alpha: encodeArray(this.alpha_!),
               classWeight: [this.classWeight_![0], this.classWeight_![1]],
               dualObjective: this.dualObjective_!,
+              solverIntercept: this.solverIntercept_!,
             },
     };
   }
@@ -410,6 +424,7 @@ export class LinearSVC {
       svm.alpha_ = decodeFloat64(f.alpha, 'LinearSVC.fromJSON: alpha');
       svm.classWeight_ = [f.classWeight[0], f.classWeight[1]];
       svm.dualObjective_ = f.dualObjective;
+      svm.solverIntercept_ = f.solverIntercept ?? f.intercept;
     }
     return svm;
   }
