@@ -25,6 +25,7 @@
  * allocate nothing.
  */
 import { Random } from '../random';
+import { simdKernel } from './simd-kernel';
 
 /** A prepared training problem: data, +-1 labels, per-sample box C_i, and cached row norms. */
 export interface DualCDProblem {
@@ -136,6 +137,16 @@ export function solveDualCD(
   }
   const tail = cols & ~3;
   let wb = w[cols];
+  // The two O(cols) loops run in the wasm SIMD kernel when available (weights copied in and out).
+  const kernel = simdKernel();
+  let xBase = 0;
+  let rowBytes = 0;
+  if (kernel) {
+    kernel.load(x, cols + 1);
+    kernel.weights().set(w);
+    xBase = kernel.xOff;
+    rowBytes = cols * 4;
+  }
   let activeSize = l;
   let iter = 0;
   let pgMaxOld = Infinity;
@@ -157,18 +168,23 @@ export function solveDualCD(
       const i = index[s];
       const yi = y[i];
       const off = i * cols;
-      let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
-      let j = 0;
-      for (; j < tail; j += 4) {
-        g0 += w[j] * x[off + j];
-        g1 += w[j + 1] * x[off + j + 1];
-        g2 += w[j + 2] * x[off + j + 2];
-        g3 += w[j + 3] * x[off + j + 3];
+      let dot: number;
+      if (kernel) dot = kernel.dot(xBase + i * rowBytes, 0, cols);
+      else {
+        let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+        let j = 0;
+        for (; j < tail; j += 4) {
+          g0 += w[j] * x[off + j];
+          g1 += w[j + 1] * x[off + j + 1];
+          g2 += w[j + 2] * x[off + j + 2];
+          g3 += w[j + 3] * x[off + j + 3];
+        }
+        for (; j < cols; j++) g0 += w[j] * x[off + j];
+        dot = g0 + g1 + g2 + g3;
       }
-      for (; j < cols; j++) g0 += w[j] * x[off + j];
       const ai = alpha[i];
       const C = upper[i];
-      const G = (g0 + g1 + g2 + g3 + wb * bias + offset) * yi - 1 + ai * diag[i];
+      const G = (dot + wb * bias + offset) * yi - 1 + ai * diag[i];
 
       let PG = 0;
       if (ai === 0) {
@@ -198,13 +214,17 @@ export function solveDualCD(
         else if (an > C) an = C;
         alpha[i] = an;
         const d = (an - ai) * yi;
-        for (j = 0; j < tail; j += 4) {
-          w[j] += d * x[off + j];
-          w[j + 1] += d * x[off + j + 1];
-          w[j + 2] += d * x[off + j + 2];
-          w[j + 3] += d * x[off + j + 3];
+        if (kernel) kernel.axpy(d, xBase + i * rowBytes, 0, cols);
+        else {
+          let j = 0;
+          for (; j < tail; j += 4) {
+            w[j] += d * x[off + j];
+            w[j + 1] += d * x[off + j + 1];
+            w[j + 2] += d * x[off + j + 2];
+            w[j + 3] += d * x[off + j + 3];
+          }
+          for (; j < cols; j++) w[j] += d * x[off + j];
         }
-        for (; j < cols; j++) w[j] += d * x[off + j];
         wb += d * bias;
       }
     }
@@ -226,6 +246,7 @@ export function solveDualCD(
     if (pgMaxOld <= 0) pgMaxOld = Infinity;
     if (pgMinOld >= 0) pgMinOld = -Infinity;
   }
+  if (kernel) w.set(kernel.weights().subarray(0, cols));
   w[cols] = wb;
   return { iter, converged, pgMax: pgMaxNew, pgMin: pgMinNew };
 }
