@@ -29,10 +29,16 @@ import { simdKernel } from './simd-kernel';
 
 /** A prepared training problem: data, +-1 labels, per-sample box C_i, and cached row norms. */
 export interface DualCDProblem {
-  /** Row-major data, `rows * cols` values. */
+  /** Row-major data (at least the rows named by `rowIndex`). */
   x: Float32Array;
+  /** Number of training rows l. */
   rows: number;
   cols: number;
+  /**
+   * Physical row of `x` for each training row (a view, so folds need no copies); null means rows
+   * 0 .. rows-1. Every per-row array below is indexed by training row.
+   */
+  rowIndex: Int32Array | null;
   /** Value of the augmented constant feature (intercept scaling); 0 for no intercept. */
   bias: number;
   /** Labels as +1 / -1. */
@@ -62,10 +68,10 @@ export interface DualCDResult {
  * rowSqNorms(new Float32Array([3, 4, 1, 0]), 2, 2); // Float64Array [25, 1]
  * ```
  */
-export function rowSqNorms(x: Float32Array, rows: number, cols: number): Float64Array {
+export function rowSqNorms(x: Float32Array, rows: number, cols: number, rowIndex: Int32Array | null = null): Float64Array {
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
-    const off = i * cols;
+    const off = (rowIndex ? rowIndex[i] : i) * cols;
     let s0 = 0, s1 = 0;
     let j = 0;
     for (; j + 1 < cols; j += 2) {
@@ -89,14 +95,14 @@ export function rowSqNorms(x: Float32Array, rows: number, cols: number): Float64
  * ```
  */
 export function weightsFromAlpha(p: DualCDProblem, alpha: Float64Array, w: Float64Array): void {
-  const { x, rows, cols, bias, y } = p;
+  const { x, rows, cols, bias, y, rowIndex } = p;
   w.fill(0);
   let wb = 0;
   for (let i = 0; i < rows; i++) {
     const a = alpha[i];
     if (a === 0) continue;
     const d = a * y[i];
-    const off = i * cols;
+    const off = (rowIndex ? rowIndex[i] : i) * cols;
     for (let j = 0; j < cols; j++) w[j] += d * x[off + j];
     wb += d * bias;
   }
@@ -121,7 +127,7 @@ export function solveDualCD(
   w: Float64Array,
   opts: { l1Loss: boolean; tol: number; maxIter: number; rng: Random; offset?: number },
 ): DualCDResult {
-  const { x, rows: l, cols, bias, y, cost, sqNorm } = p;
+  const { x, rows: l, cols, bias, y, cost, sqNorm, rowIndex } = p;
   const { l1Loss, tol, maxIter, rng } = opts;
   const offset = opts.offset ?? 0;
   const bias2 = bias * bias;
@@ -167,9 +173,10 @@ export function solveDualCD(
     for (let s = 0; s < activeSize; s++) {
       const i = index[s];
       const yi = y[i];
-      const off = i * cols;
+      const phys = rowIndex === null ? i : rowIndex[i];
+      const off = phys * cols;
       let dot: number;
-      if (kernel) dot = kernel.dot(xBase + i * rowBytes, 0, cols);
+      if (kernel) dot = kernel.dot(xBase + phys * rowBytes, 0, cols);
       else {
         let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
         let j = 0;
@@ -214,7 +221,7 @@ export function solveDualCD(
         else if (an > C) an = C;
         alpha[i] = an;
         const d = (an - ai) * yi;
-        if (kernel) kernel.axpy(d, xBase + i * rowBytes, 0, cols);
+        if (kernel) kernel.axpy(d, xBase + phys * rowBytes, 0, cols);
         else {
           let j = 0;
           for (; j < tail; j += 4) {
@@ -353,15 +360,13 @@ export function solveDualCDFreeBias(
  * For squared hinge (no upper bound) the free set is every alpha > 0.
  */
 function libsvmIntercept(p: DualCDProblem, alpha: Float64Array, w: Float64Array, l1Loss: boolean): number {
-  const { x, rows, cols, y, cost } = p;
+  const { x, rows, cols, y, cost, rowIndex } = p;
+  const s = scoreRows(x, cols, rows, rowIndex, w, 0);
   let ub = Infinity, lb = -Infinity, sumFree = 0, nFree = 0;
   for (let i = 0; i < rows; i++) {
-    const off = i * cols;
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += w[j] * x[off + j];
     const yi = y[i];
     // libsvm: G_i = y_i s_i - 1 (+ D_ii alpha_i for squared hinge), yG = y_i G_i.
-    const G = yi * s - 1 + (l1Loss ? 0 : (0.5 / cost[i]) * alpha[i]);
+    const G = yi * s[i] - 1 + (l1Loss ? 0 : (0.5 / cost[i]) * alpha[i]);
     const yG = yi * G;
     const a = alpha[i];
     if (l1Loss && a >= cost[i]) {
@@ -383,4 +388,43 @@ function libsvmIntercept(p: DualCDProblem, alpha: Float64Array, w: Float64Array,
   // does, which scores 0.5 balanced accuracy.
   if (Number.isFinite(ub)) return -ub;
   return Number.isFinite(lb) ? -lb : 0;
+}
+
+/**
+ * `x_r . w[0..cols) + b` for the rows `rowIndex` (or 0 .. rows-1) of a row-major Float32 matrix,
+ * through the SIMD kernel when available (the matrix is made resident), else in JavaScript;
+ * accumulated in Float64.
+ *
+ * @example
+ * ```ts
+ * scoreRows(X.data, X.cols, 2, Int32Array.of(5, 9), coef, intercept); // scores of rows 5 and 9
+ * ```
+ */
+export function scoreRows(x: Float32Array, cols: number, rows: number, rowIndex: Int32Array | null, w: ArrayLike<number>, b: number): Float64Array {
+  const out = new Float64Array(rows);
+  const kernel = simdKernel();
+  if (kernel) {
+    kernel.load(x, cols + 1);
+    const kw = kernel.weights();
+    for (let j = 0; j < cols; j++) kw[j] = w[j];
+    const base = kernel.xOff;
+    const rowBytes = cols * 4;
+    for (let i = 0; i < rows; i++) out[i] = kernel.dot(base + (rowIndex ? rowIndex[i] : i) * rowBytes, 0, cols) + b;
+    return out;
+  }
+  const tail = cols & ~3;
+  for (let i = 0; i < rows; i++) {
+    const off = (rowIndex ? rowIndex[i] : i) * cols;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let j = 0;
+    for (; j < tail; j += 4) {
+      s0 += w[j] * x[off + j];
+      s1 += w[j + 1] * x[off + j + 1];
+      s2 += w[j + 2] * x[off + j + 2];
+      s3 += w[j + 3] * x[off + j + 3];
+    }
+    for (; j < cols; j++) s0 += w[j] * x[off + j];
+    out[i] = s0 + s1 + s2 + s3 + b;
+  }
+  return out;
 }

@@ -83,6 +83,7 @@ const DEFAULTS: LinearSVCParams = {
 /** Cached per-data state for warm starts: the prepared problem and the matching weights. */
 interface FitCache {
   x: Float32Array;
+  rowIndex: Int32Array | null;
   rows: number;
   cols: number;
   bias: number;
@@ -217,13 +218,26 @@ export class LinearSVC {
     this.validateParams(caller);
     checkMatrix(X, caller);
     const labels = checkBinaryLabels(y, X.rows, caller);
+    return this.fitRows(X, null, labels, options.warmStart === true, caller);
+  }
+
+  /**
+   * Fits on the rows `rowIndex` of `X` (null: all rows) with `labels` (one 0/1 per training row),
+   * without copying and without re-validating `X` (callers validate once; used by cross-validation
+   * so that every fold and every C share one resident matrix).
+   *
+   * @internal
+   */
+  fitRows(X: Matrix, rowIndex: Int32Array | null, labels: Uint8Array, warmStart: boolean, caller = 'LinearSVC.fit'): this {
+    this.validateParams(caller);
     const weights = resolveClassWeight(this.classWeight, labels, `${caller}: classWeight`);
     let n1 = 0;
     for (let i = 0; i < labels.length; i++) n1 += labels[i];
     if (n1 === 0 || n1 === labels.length) {
       throw new RangeError(`${caller}: y contains only label ${labels[0]}; both 0 and 1 are needed`);
     }
-    const { rows, cols } = X;
+    const rows = labels.length;
+    const { cols } = X;
     const freeBias = this.fitIntercept && !this.regularizeIntercept;
     // A free intercept is solved by proximal steps over the problem with a unit constant feature.
     const bias = freeBias ? 1 : this.fitIntercept ? this.interceptScaling : 0;
@@ -237,12 +251,12 @@ export class LinearSVC {
       cost[i] = this.C * (pos ? weights[1] : weights[0]);
     }
 
-    const warm = options.warmStart === true && this.alpha_ !== undefined && this.alpha_.length === rows && this.nFeatures_ === cols;
+    const warm = warmStart && this.alpha_ !== undefined && this.alpha_.length === rows && this.nFeatures_ === cols;
     const cache = this.cache;
     const sameData =
-      cache !== null && cache.x === X.data && cache.rows === rows && cache.cols === cols && cache.bias === bias && sameLabels(cache.y, labels);
-    const sqNorm = sameData ? cache!.sqNorm : rowSqNorms(X.data, rows, cols);
-    const problem: DualCDProblem = { x: X.data, rows, cols, bias, y: yy, cost, sqNorm };
+      cache !== null && cache.x === X.data && cache.rowIndex === rowIndex && cache.rows === rows && cache.cols === cols && cache.bias === bias && sameLabels(cache.y, labels);
+    const sqNorm = sameData ? cache!.sqNorm : rowSqNorms(X.data, rows, cols, rowIndex);
+    const problem: DualCDProblem = { x: X.data, rows, cols, rowIndex, bias, y: yy, cost, sqNorm };
 
     const alpha = new Float64Array(rows);
     let w: Float64Array;
@@ -255,7 +269,7 @@ export class LinearSVC {
         for (let i = 0; i < rows; i++) {
           const d = (alpha[i] - prev[i]) * yy[i];
           if (d === 0) continue;
-          const off = i * cols;
+          const off = (rowIndex ? rowIndex[i] : i) * cols;
           for (let j = 0; j < cols; j++) w[j] += d * X.data[off + j];
           w[cols] += d * bias;
         }
@@ -293,7 +307,7 @@ export class LinearSVC {
     this.classWeight_ = weights;
     this.nFeatures_ = cols;
     this.dualObjective_ = dualObjective(problem, alpha, w, l1Loss);
-    this.cache = { x: X.data, rows, cols, bias, y: labels, sqNorm, w };
+    this.cache = { x: X.data, rowIndex, rows, cols, bias, y: labels, sqNorm, w };
     return this;
   }
 
