@@ -144,11 +144,11 @@ export function solveDualCD(
   const tail = cols & ~3;
   let wb = w[cols];
   // The two O(cols) loops run in the wasm SIMD kernel when available (weights copied in and out).
-  const kernel = simdKernel();
+  let kernel = simdKernel();
+  if (kernel && !kernel.load(x, cols + 1)) kernel = null;
   let xBase = 0;
   let rowBytes = 0;
   if (kernel) {
-    kernel.load(x, cols + 1);
     kernel.weights().set(w);
     xBase = kernel.xOff;
     rowBytes = cols * 4;
@@ -403,8 +403,7 @@ function libsvmIntercept(p: DualCDProblem, alpha: Float64Array, w: Float64Array,
 export function scoreRows(x: Float32Array, cols: number, rows: number, rowIndex: Int32Array | null, w: ArrayLike<number>, b: number): Float64Array {
   const out = new Float64Array(rows);
   const kernel = simdKernel();
-  if (kernel) {
-    kernel.load(x, cols + 1);
+  if (kernel && kernel.load(x, cols + 1)) {
     const kw = kernel.weights();
     for (let j = 0; j < cols; j++) kw[j] = w[j];
     const base = kernel.xOff;
