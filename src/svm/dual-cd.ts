@@ -22,7 +22,9 @@
  * unconverged after `maxIter` outer iterations.
  *
  * Data are row-major Float32; the weight vector and all accumulators are Float64. The inner loops
- * allocate nothing.
+ * allocate nothing; the two O(d) loops per coordinate (w'x_i and w += d x_i) run in a wasm SIMD
+ * kernel when the runtime has one (`simd-kernel.ts`), else in plain JavaScript. Training rows can
+ * be a view (`rowIndex`) into a larger matrix, so cross-validation folds need no copies.
  */
 import { Random } from '../random';
 import { simdKernel } from './simd-kernel';
