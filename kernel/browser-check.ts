@@ -2,12 +2,13 @@
  * Opens an exported notebook (HTML) in headless Chromium and reports what really rendered: how many
  * Plotly figures drew (`.main-svg` elements, the `data-fd-drawn` mark set by the figure script), how many
  * images decoded (`naturalWidth > 0`), and the plotly.js loader's status line. Optionally saves a
- * full-page screenshot. Used by the real-browser test; needs Debian's `chromium`.
+ * full-page screenshot (same run). Used by the real-browser test; needs Debian's `chromium`.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
 
 /** What rendered in the page. */
 export interface BrowserReport {
@@ -23,11 +24,18 @@ export interface BrowserReport {
   previewsLeft: number;
   /** The text of the plotly.js loader's status line. */
   plotlyStatus: string;
-  /** Page height in CSS pixels. */
+  /** Height of the page content in CSS pixels. */
   height: number;
 }
 
-/** The Chromium binary: `$CHROMIUM` or Debian's `/usr/bin/chromium`. */
+/**
+ * The Chromium binary: `$CHROMIUM` or Debian's `/usr/bin/chromium`.
+ *
+ * @example
+ * ```ts
+ * if (!chromiumPath()) throw new Error('install chromium');
+ * ```
+ */
 export function chromiumPath(): string | undefined {
   const c = process.env.CHROMIUM || '/usr/bin/chromium';
   return fs.existsSync(c) ? c : undefined;
@@ -36,6 +44,12 @@ export function chromiumPath(): string | undefined {
 const PROBE = `<script>
 (function () {
   var tries = 0;
+  // The bottom of the content (not the viewport: the window is taller than the page for screenshots).
+  function contentBottom() {
+    var b = 0, kids = document.body.children;
+    for (var i = 0; i < kids.length; i++) b = Math.max(b, kids[i].getBoundingClientRect().bottom);
+    return Math.ceil(b + window.scrollY + 24);
+  }
   function probe() {
     var imgs = [].slice.call(document.querySelectorAll('img'));
     var status = document.querySelector('.fd-plotly-status');
@@ -47,7 +61,7 @@ const PROBE = `<script>
       imagesLoaded: imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length,
       previewsLeft: document.querySelectorAll('.fd-figure-preview').length,
       plotlyStatus: status ? status.textContent : '',
-      height: Math.ceil(document.documentElement.scrollHeight)
+      height: contentBottom()
     };
     document.body.setAttribute('data-fd-report', JSON.stringify(r));
     if ((r.drawn < r.figures || r.imagesLoaded < r.images) && tries++ < 300) setTimeout(probe, 100);
@@ -86,7 +100,7 @@ function runChromium(args: string[], timeoutMs: number): Promise<{ stdout: strin
 /**
  * Loads `htmlFile` (a copy with a probe script injected) in headless Chromium for up to
  * `budgetMs` of virtual time and returns what rendered; with `screenshot`, also saves a full-page PNG
- * there (a second Chromium run, `width` CSS pixels wide).
+ * there (`width` CSS pixels wide, at most 12,000 tall).
  *
  * @example
  * ```ts
@@ -106,19 +120,29 @@ export async function checkInChromium(
   const budget = String(opts.budgetMs ?? 20000);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const width = opts.width ?? 1100;
-  const dom = await runChromium([`--virtual-time-budget=${budget}`, `--window-size=${width},1000`, '--dump-dom', url], timeoutMs);
+  // One Chromium run does both: the DOM (with the probe's report) and a screenshot of a tall window,
+  // cropped afterwards to the page height the probe measured.
+  const shotFile = opts.screenshot ? path.resolve(opts.screenshot) : undefined;
+  const tmpShot = shotFile ? `${shotFile}.${process.pid}.tmp.png` : undefined;
+  const height = opts.screenshot ? 12000 : 1000;
+  const args = [`--virtual-time-budget=${budget}`, `--window-size=${width},${height}`, '--dump-dom'];
+  if (tmpShot) {
+    fs.mkdirSync(path.dirname(tmpShot), { recursive: true });
+    args.push(`--screenshot=${tmpShot}`);
+  }
+  const dom = await runChromium([...args, url], timeoutMs);
   const m = /data-fd-report="([^"]*)"/.exec(dom.stdout);
   if (!m) {
     throw new Error(`chromium did not run the page probe for ${htmlFile} (exit ${dom.code}); stderr:\n${dom.stderr.split('\n').slice(-15).join('\n')}`);
   }
   const json = m[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   const report = JSON.parse(json) as BrowserReport;
-  if (opts.screenshot) {
-    const height = Math.max(600, Math.min(16000, report.height));
-    fs.mkdirSync(path.dirname(path.resolve(opts.screenshot)), { recursive: true });
-    if (fs.existsSync(opts.screenshot)) fs.rmSync(opts.screenshot);
-    const shot = await runChromium([`--virtual-time-budget=${budget}`, `--window-size=${width},${height}`, `--screenshot=${path.resolve(opts.screenshot)}`, url], timeoutMs);
-    if (!fs.existsSync(opts.screenshot)) throw new Error(`chromium wrote no screenshot (exit ${shot.code}): ${shot.stderr.split('\n').slice(-10).join('\n')}`);
+  if (shotFile && tmpShot) {
+    if (!fs.existsSync(tmpShot)) throw new Error(`chromium wrote no screenshot (exit ${dom.code}): ${dom.stderr.split('\n').slice(-10).join('\n')}`);
+    const meta = await sharp(tmpShot).metadata();
+    const h = Math.max(1, Math.min(meta.height ?? 1, report.height));
+    await sharp(tmpShot).extract({ left: 0, top: 0, width: meta.width ?? width, height: h }).png().toFile(shotFile);
+    fs.rmSync(tmpShot, { force: true });
   }
   fs.rmSync(probeFile, { force: true });
   return report;

@@ -18,7 +18,14 @@ export interface PreviewSpec {
   layout: Record<string, unknown>;
 }
 
-/** plotly.js's default colorway (D3 category10). */
+/**
+ * plotly.js's default colorway (D3 category10).
+ *
+ * @example
+ * ```ts
+ * fig.data[k].marker = { color: COLORWAY[k % COLORWAY.length] };
+ * ```
+ */
 export const COLORWAY = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 const COLORSCALES: Record<string, Array<[number, string]>> = {
