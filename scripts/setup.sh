@@ -13,4 +13,4 @@ else
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run build --silent
-bash kernel/setup.sh
+bash kernel/setup.sh --with-chromium
