@@ -1,2 +1,11 @@
 export * from './backend';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm/register';
+export * from './architectures';
+export * from './model-input';
+export * from './train-classifier';
+export * from './predict';
+export * from './model-io';
+export * from './model-weights-hash';
+export { exportOnnx, OnnxUnsupportedError } from './onnx/export';
+export type { OnnxExportOptions } from './onnx/export';
+export { onnxRuntimeStatus } from './onnx/runtime';
