@@ -137,9 +137,12 @@ function nounTable(): { classLevel: NounEntry[]; superLevel: NounEntry[][]; gene
     classLevel.push({ mask: 1 << (10 + c), forms });
   }
   const digitSuper: NounEntry = { mask: ALL_DIGITS, forms: [a('digit'), a('number'), a('handwritten digit'), a('numeral')] };
+  // Digit ranges, as the colored-MNIST classes are named ("digit 0-4", "digit 5-9").
+  const low: NounEntry = { mask: maskOf([0, 1, 2, 3, 4]), forms: [a('digit 0-4'), a('digit from 0 to 4'), a('digit below five'), a('digit less than five'), a('low digit')] };
+  const high: NounEntry = { mask: maskOf([5, 6, 7, 8, 9]), forms: [a('digit 5-9'), a('digit from 5 to 9'), a('digit above four'), a('digit greater than four'), a('high digit')] };
   const superLevel: NounEntry[][] = [];
   for (let g = 0; g < 20; g++) {
-    if (g < 10) superLevel.push([digitSuper]);
+    if (g < 10) superLevel.push([digitSuper, digitSuper, g < 5 ? low : high]);
     else {
       const c = g - 10;
       superLevel.push(
@@ -327,11 +330,10 @@ export function captionVocabulary(tokenize: (s: string) => string[]): string[] {
   const words = new Set<string>();
   for (const t of texts) {
     for (const w of tokenize(t.replace(/\{[a-z]+\}/g, ' '))) {
-      if (/^[0-9]+$/.test(w)) continue; // numerals are read as number words
       // Hyphenated compounds are learnt through their parts ("upside-down" = "upside down"), except
       // where the compound is the only name of the thing.
-      if (w.includes('-') && !HYPHENATED_WORDS.has(w)) for (const part of w.split('-')) words.add(part);
-      else words.add(w);
+      const parts = w.includes('-') && !HYPHENATED_WORDS.has(w) ? w.split('-') : [w];
+      for (const part of parts) if (part && !/^[0-9]+$/.test(part)) words.add(part); // numerals read as number words
     }
   }
   return [...words].sort();

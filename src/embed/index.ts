@@ -1,1 +1,12 @@
 export * from './encoder';
+export { jointEncoder, saveJointEncoder, defaultEncoderDir, JOINT_ENCODER_FORMAT } from './joint-encoder';
+export type { LoadedJointEncoder, JointEncoderOptions, JointEncoderManifest } from './joint-encoder';
+export { zeroShotClassify, nearestPrompt } from './zero-shot';
+export type { ZeroShotOptions, ZeroShotResult } from './zero-shot';
+export { trainJointEncoder } from './train-joint-encoder';
+export type { TrainJointEncoderOptions, TrainedJointEncoder, EpochInfo } from './train-joint-encoder';
+export { encoderPool } from './encoder-pool';
+export type { EncoderPool, EncoderPoolOptions } from './encoder-pool';
+export { TrainingPool } from './training-pool';
+export type { PoolOptions, PoolSource } from './training-pool';
+export { tokenize, Vocabulary } from './tokenizer';
