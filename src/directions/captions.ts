@@ -45,7 +45,8 @@ export function fillCaption(template: string, slots: { adj?: string | null; noun
     .replace('{prep}', slots.prep ?? '')
     .replace(/\s+/g, ' ')
     .trim();
-  if (article === 'auto') s = s.replace(/\b([Aa]) (?=[aeiouAEIOU])/g, '$1n ');
+  // "an" before a vowel sound; "a one", "a unicorn", "a user", "a euro" keep "a".
+  if (article === 'auto') s = s.replace(/\b([Aa]) (?=[aeiou])(?!one\b|uni|use|eu|ur)/gi, '$1n ');
   return s;
 }
 
