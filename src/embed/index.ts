@@ -1,4 +1,7 @@
 export * from './encoder';
+export * from './npy';
+export * from './model-encoder';
+export * from './embed';
 export { jointEncoder, saveJointEncoder, defaultEncoderDir, JOINT_ENCODER_FORMAT } from './joint-encoder';
 export type { LoadedJointEncoder, JointEncoderOptions, JointEncoderManifest } from './joint-encoder';
 export { zeroShotClassify, nearestPrompt } from './zero-shot';

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { coloredMnist, ImageDataset, subset } from '../../src/data';
+import { writeGraphModelFixture } from './graph-fixture';
 import { buildClassifier, classifierMetadata, loadModel, predict, predictArrays, saveModel, trainClassifier } from '../../src/model';
 
 async function weightsOf(m: tf.LayersModel): Promise<Float32Array[]> {
@@ -89,28 +90,7 @@ describe('model: trainClassifier, predict, save/load', function () {
   });
 
   it('loads a converted GraphModel and runs foreign models (no metadata, other channels, logits output)', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-graph-'));
-    const w = new Float32Array(16 * 2).map((_, i) => (i % 2 ? 0.01 : -0.01) * (i % 7));
-    const shape = new Int32Array([-1, 16]);
-    const dim = (ds: number[]) => ({ dim: ds.map((d) => ({ size: String(d) })) });
-    const modelJson = {
-      format: 'graph-model',
-      generatedBy: 'test',
-      convertedBy: 'hand',
-      modelTopology: {
-        versions: { producer: 1 },
-        node: [
-          { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: dim([-1, 4, 4, 1]) } } },
-          { name: 'w', op: 'Const', attr: { dtype: { type: 'DT_FLOAT' }, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: dim([16, 2]) } } } },
-          { name: 'shape', op: 'Const', attr: { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32', tensorShape: dim([2]) } } } },
-          { name: 'flat', op: 'Reshape', input: ['x', 'shape'], attr: { T: { type: 'DT_FLOAT' }, Tshape: { type: 'DT_INT32' } } },
-          { name: 'logits', op: 'MatMul', input: ['flat', 'w'], attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } } },
-        ],
-      },
-      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [{ name: 'w', shape: [16, 2], dtype: 'float32' }, { name: 'shape', shape: [2], dtype: 'int32' }] }],
-    };
-    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-    fs.writeFileSync(path.join(dir, 'group1-shard1of1.bin'), Buffer.concat([Buffer.from(w.buffer), Buffer.from(shape.buffer)]));
+    const dir = writeGraphModelFixture();
     const g = await loadModel(path.join(dir, 'model.json'));
     assert.ok(g instanceof tf.GraphModel);
     // The 28x28x3 test images are averaged to grey and resized to 4x4; logits get a softmax.
