@@ -13,7 +13,7 @@
  */
 import { coloredMnist } from '../../src/data/colored-mnist';
 import { hiddenSubclass } from '../../src/data/hidden-subclass';
-import type { DatasetSplits, ImageDataset } from '../../src/data/image-dataset';
+import type { DatasetSplits } from '../../src/data/image-dataset';
 import { FailureDirections } from '../../src/directions/failure-directions';
 import { captionCandidates, rankCaptions, retrieveByCaption, type CaptionCandidate } from '../../src/directions/captions';
 import type { LoadedJointEncoder } from '../../src/embed/joint-encoder';
@@ -52,24 +52,6 @@ export interface CaptionTrial {
 const COLOUR_ADJECTIVES = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'white'];
 const OTHER_DIGIT_ADJECTIVES = ['thin', 'thick', 'small', 'large', 'dark', 'bright'];
 const DIGIT_PREPOSITIONS = [null, 'on the left', 'on the right', 'slanted to the left', 'slanted to the right'];
-
-function classSubset(ds: ImageDataset, classId: number): { rows: number[]; split: ImageDataset } {
-  const rows: number[] = [];
-  for (let i = 0; i < ds.labels.length; i++) if (ds.labels[i] === classId) rows.push(i);
-  const px = ds.height * ds.width * ds.channels;
-  const images = new Uint8Array(rows.length * px);
-  rows.forEach((r, k) => images.set(ds.images.subarray(r * px, (r + 1) * px), k * px));
-  return {
-    rows,
-    split: {
-      ...ds,
-      images,
-      labels: Int32Array.from(rows, (r) => ds.labels[r]),
-      ids: rows.map((r) => ds.ids[r]),
-      groups: ds.groups ? rows.map((r) => ds.groups![r]) : undefined,
-    },
-  };
-}
 
 async function analyse(
   benchmark: CaptionTrial['benchmark'],
@@ -120,11 +102,7 @@ async function analyse(
     const byCaption = new Map(cands.map((k) => [k.caption, k]));
     const first = rows.findIndex((r) => names(byCaption.get(r.caption)!, target));
     // Retrieval check within the class's test images.
-    const { rows: testRows, split: testClass } = classSubset(test, c);
-    const zc = { data: new Float32Array(testRows.length * zTest.cols), rows: testRows.length, cols: zTest.cols };
-    testRows.forEach((r, k) => zc.data.set(zTest.data.subarray(r * zTest.cols, (r + 1) * zTest.cols), k * zTest.cols));
-    const preds = Int32Array.from(testRows, (r) => predTest[r]);
-    const ret = await retrieveByCaption(enc, rows[0].caption, testClass, 50, { latents: zc, predictions: preds });
+    const ret = await retrieveByCaption(enc, rows[0].caption, test, 50, { latents: zTest, predictions: predTest, classId: c });
     out.push({
       ...base,
       success: first === 0,

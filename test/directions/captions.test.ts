@@ -3,7 +3,6 @@ import * as aq from 'arquero';
 import type { ImageDataset } from '../../src/data/image-dataset';
 import { coloredMnist } from '../../src/data/colored-mnist';
 import { hiddenSubclass } from '../../src/data/hidden-subclass';
-import { subset } from '../../src/data/subset';
 import { captionCandidates, fillCaption, rankCaptions, retrieveByCaption } from '../../src/directions/captions';
 import { FailureDirections } from '../../src/directions/failure-directions';
 import type { Encoder, JointEncoder } from '../../src/embed/encoder';
@@ -152,6 +151,12 @@ describe('directions: rankCaptions and retrieveByCaption (toy joint space)', () 
     assert.ok(Number.isNaN(none.accuracy));
     await assert.rejects(retrieveByCaption(enc, 'x', val, 10, { predictions: new Int32Array(3) }), /3 predictions for 400 images/);
     await assert.rejects(retrieveByCaption(enc, 'x', val, 0), /k must be a positive integer/);
+    await assert.rejects(retrieveByCaption(enc, 'x', val, 5, { classId: 7 }), /classId 7 is not a class of the split/);
+    // Within class 1 (no green images): accuracy is measured against the class only.
+    const c1 = await retrieveByCaption(enc, 'a photo of a green digit', val, 500, { predictions: preds, classId: 1 });
+    const ones = Array.from(val.labels).filter((l) => l === 1).length;
+    assert.equal(c1.k, ones);
+    assert.equal(c1.accuracy, c1.splitAccuracy);
   });
 });
 
@@ -172,9 +177,8 @@ describe('directions: captions with the shipped joint encoder', function () {
     assert.equal(top0, 'green', 'class digit 0-4 (red in train) fails on green digits');
     assert.equal(top1, 'red', 'class digit 5-9 (green in train) fails on red digits');
     // The paper's check, within class digit 0-4: the model does worse on the greenest images.
-    const rows0 = Array.from(val.labels.keys()).filter((i) => val.labels[i] === 0);
-    const class0 = subset(val, rows0);
-    const r = await retrieveByCaption(enc, 'a photo of a green digit', class0, 50, { predictions: Int32Array.from(rows0, (i) => preds[i]) });
+    const r = await retrieveByCaption(enc, 'a photo of a green digit', val, 50, { predictions: preds, classId: 0 });
+    assert.ok((r.table.array('label') as number[]).every((l) => l === 0));
     assert.ok(r.accuracy < 0.2 && r.splitAccuracy > 0.3, `accuracy on "green digit" images ${r.accuracy} vs ${r.splitAccuracy} on the class`);
   });
 
