@@ -111,7 +111,7 @@ async function main() {
     encoder: enc.name,
     weightsSha256: enc.manifest.weightsSha256,
     backend: backendName(),
-    training: { seconds: (enc.manifest.training as any)?.seconds, epochs: (enc.manifest.training as any)?.epochs, seed: (enc.manifest.training as any)?.seed },
+    training: (({ seconds, epochs, seed, alignWeight }) => ({ seconds, epochs, seed, alignWeight }))((enc.manifest.training ?? {}) as Record<string, unknown>),
     zeroShot,
     retrieval,
     captions: skipCaptions ? null : { seeds: nSeeds, summary: captionSummary, trials },
