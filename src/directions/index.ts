@@ -1,1 +1,2 @@
-export {};
+export * from './select-from-pool';
+export * from './upweight';
