@@ -1,2 +1,3 @@
 export * from './select-from-pool';
 export * from './upweight';
+export * from './minority-groups';
