@@ -1,5 +1,6 @@
 export * from './preprocess';
 export * from './failure-directions';
+export * from './evaluate-ranking';
 export * from './select-from-pool';
 export * from './upweight';
 export * from './minority-groups';
