@@ -64,15 +64,20 @@ export interface PoolSelection {
   perClass: number;
   /** Classes that had fewer than `perClass` examples, with how many were available (all taken). */
   shortfall: Array<{ label: number; available: number }>;
+  /**
+   * `by: 'svm'` only: classes whose pool scores are all NaN (no SVM was fitted for them, e.g. too few
+   * validation errors); their K examples were drawn at random with `seed` instead.
+   */
+  unscored: number[];
 }
 
 const METHODS: readonly SelectionMethod[] = ['svm', 'confidence', 'random'];
 
-function checkValues(values: ArrayLike<number>, n: number, what: string): void {
+function checkValues(values: ArrayLike<number>, n: number, what: string, allowNaN: boolean): void {
   if (values.length !== n) throw new RangeError(`selectFromPool: ${what} has ${values.length} values for ${n} pool examples`);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (typeof v !== 'number' || v - v !== 0) throw new RangeError(`selectFromPool: ${what} is not finite at pool row ${i} (${v})`);
+    if (typeof v !== 'number' || (v - v !== 0 && !(allowNaN && Number.isNaN(v)))) throw new RangeError(`selectFromPool: ${what} is not finite at pool row ${i} (${v})`);
   }
 }
 
@@ -94,7 +99,8 @@ function positionsByClass(labels: ArrayLike<number>): Map<number, number[]> {
  * value (`by: 'svm'`), lowest base-model confidence (`'confidence'`), or a seeded uniform draw
  * (`'random'`). Ties keep pool order, so the result is deterministic.
  *
- * `fit` may be `null` when `by` is not `'svm'`, or when `pool.scores` is given.
+ * `fit` may be `null` when `by` is not `'svm'`, or when `pool.scores` is given. A class whose scores
+ * are all NaN (no SVM fitted) is filled at random and listed in `unscored`.
  *
  * @example
  * ```ts
@@ -120,10 +126,11 @@ export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, opt
   if (by === 'svm' && scores === undefined) {
     throw new TypeError(`selectFromPool: by 'svm' needs a fitted scorer and pool.latents, or pool.scores`);
   }
-  if (scores !== undefined) checkValues(scores, n, 'scores');
+  // NaN scores are allowed: FailureDirections gives NaN for a class it fitted no SVM for.
+  if (scores !== undefined) checkValues(scores, n, 'scores', true);
   const conf = pool.confidences;
   if (by === 'confidence' && conf === undefined) throw new TypeError(`selectFromPool: by 'confidence' needs pool.confidences (the base model's confidence per example)`);
-  if (conf !== undefined) checkValues(conf, n, 'confidences');
+  if (conf !== undefined) checkValues(conf, n, 'confidences', false);
   for (const [what, col] of [['ids', pool.ids], ['groups', pool.groups]] as const) {
     if (col !== undefined && col.length !== n) throw new RangeError(`selectFromPool: pool.${what} has ${col.length} entries for ${n} examples`);
   }
@@ -135,16 +142,21 @@ export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, opt
   const picked: number[] = [];
   const rank: number[] = [];
   const shortfall: Array<{ label: number; available: number }> = [];
+  const unscored: number[] = [];
   for (const c of classes) {
     const members = byClass.get(c) ?? [];
     if (members.length < K) shortfall.push({ label: c, available: members.length });
     let order: number[];
-    if (by === 'random') {
+    const noSvm = by === 'svm' && members.length > 0 && members.every((i) => Number.isNaN(scores![i]));
+    if (noSvm) unscored.push(c);
+    if (by === 'random' || noSvm) {
+      // A class without an SVM still gets its K examples (drawn at random) so budgets stay equal.
       order = rng.shuffle(members.slice());
     } else {
       const key = by === 'svm' ? scores! : conf!;
-      // Array.prototype.sort is stable: ties keep pool order.
-      order = members.slice().sort((a, b) => key[a] - key[b]);
+      // NaN ranks last; Array.prototype.sort is stable, so ties keep pool order.
+      const v = (i: number) => (Number.isNaN(key[i]) ? Infinity : key[i]);
+      order = members.slice().sort((a, b) => v(a) - v(b));
     }
     const take = Math.min(K, order.length);
     for (let r = 0; r < take; r++) {
@@ -166,5 +178,5 @@ export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, opt
   if (scores) cols.score = Float64Array.from(picked, (i) => scores![i]);
   if (conf) cols.confidence = Float64Array.from(picked, (i) => conf[i]);
   if (pool.groups) cols.group = picked.map((i) => pool.groups![i]);
-  return { indices, table: aq.table(cols), by, perClass: K, shortfall };
+  return { indices, table: aq.table(cols), by, perClass: K, shortfall, unscored };
 }

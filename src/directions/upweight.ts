@@ -70,6 +70,7 @@ const SCHEMES: readonly UpweightScheme[] = ['balanced', 'overweight', 'soft'];
  *   1 (clearly easy) to `factor` (clearly on the failure side); an example on the boundary gets
  *   `(1 + factor) / 2`.
  *
+ * A NaN score (a class without an SVM) counts as unflagged: weight 1 before rescaling.
  * All schemes then rescale to mean 1 over the whole split, so the effective learning rate is unchanged.
  *
  * `fit` is needed only when `trainScores` carries latents instead of scores.
@@ -96,7 +97,8 @@ export function upweight(fit: ClassScorer | null, trainScores: TrainScores, opti
   let maxLabel = -1;
   for (let i = 0; i < n; i++) {
     const s = scores[i];
-    if (typeof s !== 'number' || s - s !== 0) throw new RangeError(`upweight: score at train row ${i} is not finite (${s})`);
+    // NaN = the class has no SVM (FailureDirections fitted none): such rows keep weight 1.
+    if (typeof s !== 'number' || (s - s !== 0 && !Number.isNaN(s))) throw new RangeError(`upweight: score at train row ${i} is not finite (${s})`);
     const l = labels[i];
     if (!Number.isInteger(l) || l < 0) throw new RangeError(`upweight: train row ${i} has label ${l}, expected a non-negative integer`);
     if (l > maxLabel) maxLabel = l;
@@ -111,6 +113,7 @@ export function upweight(fit: ClassScorer | null, trainScores: TrainScores, opti
       count[labels[i]]++;
       if (scores[i] < threshold) flagged[labels[i]]++;
     }
+    // NaN compares false, so an unscored class has nothing flagged and keeps weight 1.
     for (let i = 0; i < n; i++) {
       const c = labels[i];
       const f = flagged[c];
@@ -125,6 +128,7 @@ export function upweight(fit: ClassScorer | null, trainScores: TrainScores, opti
     const sumSq = new Float64Array(k);
     const count = new Float64Array(k);
     for (let i = 0; i < n; i++) {
+      if (Number.isNaN(scores[i])) continue;
       const c = labels[i];
       count[c]++;
       sum[c] += scores[i];
@@ -140,7 +144,7 @@ export function upweight(fit: ClassScorer | null, trainScores: TrainScores, opti
     }
     for (let i = 0; i < n; i++) {
       const z = (scores[i] - threshold) / tau[labels[i]];
-      w[i] = 1 + (factor - 1) / (1 + Math.exp(z));
+      w[i] = Number.isNaN(z) ? 1 : 1 + (factor - 1) / (1 + Math.exp(z));
     }
   }
 

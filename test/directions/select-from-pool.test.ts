@@ -67,6 +67,16 @@ describe('selectFromPool', () => {
     assert.deepEqual(sel.shortfall, [{ label: 0, available: 4 }, { label: 1, available: 4 }]);
   });
 
+  it('fills a class without an SVM (all-NaN scores) at random and says so', () => {
+    const p = { ...pool(), scores: [NaN, -1, NaN, 2, NaN, 0.5, NaN, -3] };
+    const sel = selectFromPool(null, p, { perClass: 2, seed: 1 });
+    assert.deepEqual(sel.unscored, [0]);
+    const idx = Array.from(sel.indices);
+    assert.equal(idx.filter((i) => p.labels[i] === 0).length, 2);
+    assert.deepEqual(idx.slice(2), [7, 1]);
+    assert.deepEqual(selectFromPool(null, p, { perClass: 2, seed: 1 }).indices, sel.indices);
+  });
+
   it('restricts to the requested classes', () => {
     const sel = selectFromPool(scorer, pool(), { perClass: 1, classes: [1] });
     assert.deepEqual(Array.from(sel.indices), [7]);
@@ -78,7 +88,8 @@ describe('selectFromPool', () => {
     assert.throws(() => selectFromPool(scorer, pool(), { perClass: 1, by: 'loss' as never }), /by must be one of/);
     const { confidences: _c, ...noConf } = pool();
     assert.throws(() => selectFromPool(null, noConf, { perClass: 1, by: 'confidence' }), /needs pool.confidences/);
-    assert.throws(() => selectFromPool(null, { ...pool(), scores: [0, 0, NaN, 0, 0, 0, 0, 0] }, { perClass: 1 }), /not finite at pool row 2/);
+    assert.throws(() => selectFromPool(null, { ...pool(), scores: [0, 0, -Infinity, 0, 0, 0, 0, 0] }, { perClass: 1 }), /not finite at pool row 2/);
+    assert.throws(() => selectFromPool(null, { ...pool(), confidences: [0, 0, NaN, 0, 0, 0, 0, 0] }, { perClass: 1, by: 'confidence' }), /confidences is not finite at pool row 2/);
     assert.throws(() => selectFromPool(scorer, { ...pool(), ids: ['a'] }, { perClass: 1 }), /pool.ids has 1 entries for 8/);
   });
 });

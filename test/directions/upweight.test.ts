@@ -59,8 +59,17 @@ describe('upweight', () => {
     close(w, [1, 1, 1, 1, 1]);
   });
 
+  it('keeps weight 1 (before rescaling) for a class without an SVM (NaN scores)', () => {
+    for (const scheme of ['balanced', 'overweight', 'soft'] as const) {
+      const w = upweight(null, { scores: [-1, 1, 2, NaN, NaN], labels: [0, 0, 0, 1, 1] }, { scheme, factor: 3 });
+      assert.ok(Array.from(w).every(Number.isFinite), scheme);
+      assert.ok(Math.abs(w[3] - w[4]) < 1e-7 && w[0] > w[1], scheme);
+      assert.ok(Math.abs(mean(w) - 1) < 1e-6, scheme);
+    }
+  });
+
   it('names the bad input', () => {
-    assert.throws(() => upweight(null, { scores: [0, NaN], labels: [0, 0] }), /score at train row 1 is not finite/);
+    assert.throws(() => upweight(null, { scores: [0, Infinity], labels: [0, 0] }), /score at train row 1 is not finite/);
     assert.throws(() => upweight(null, { scores, labels }, { scheme: 'overweight', factor: 0.5 }), /factor must be/);
     assert.throws(() => upweight(null, aq.table({ score: [1] }), {}), /no 'label' column/);
     assert.throws(() => upweight(null, { latents: { data: new Float32Array(1), rows: 1, cols: 1 }, labels: [0] }), /needs a fitted scorer/);
