@@ -6,3 +6,6 @@ export * from './subset';
 export * from './corpus-order';
 export * from './load-mnist';
 export * from './load-fashion-mnist';
+export type { SplitName, SplitSizes } from './split-plan';
+export * from './colored-mnist';
+export * from './hidden-subclass';

@@ -1,1 +1,2 @@
-export {};
+export * from './backend';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm/register';
