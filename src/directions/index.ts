@@ -4,3 +4,4 @@ export * from './evaluate-ranking';
 export * from './select-from-pool';
 export * from './upweight';
 export * from './minority-groups';
+export * from './intervention-experiment';

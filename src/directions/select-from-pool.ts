@@ -28,7 +28,10 @@ export interface SelectionPool {
   latents?: Matrix;
   /** Precomputed decision values (e.g. the `score` column of a scores table); skips `fit.decisionFunction`. */
   scores?: ArrayLike<number>;
-  /** The base model's confidence per example (as in its predictions table). Needed for `'confidence'`. */
+  /**
+   * The base model's confidence per example, as in its predictions table (`predict` gives the
+   * probability of the example's labelled class). Needed for `'confidence'`.
+   */
   confidences?: ArrayLike<number>;
   ids?: ArrayLike<string | number>;
   /** Ground-truth subgroup per example, copied into the selection table (never used to select). */

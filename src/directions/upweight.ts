@@ -14,11 +14,13 @@ export type UpweightScheme = 'balanced' | 'overweight' | 'soft';
 export interface UpweightOptions {
   /** Default `'balanced'`. */
   scheme?: UpweightScheme;
-  /**
-   * `'overweight'`: weight of a flagged example relative to an unflagged one (default 5).
-   * `'soft'`: the largest weight ratio, reached far on the failure side (default 5). Must be >= 1.
-   */
+  /** `'overweight'` only: weight of a flagged example relative to an unflagged one (default 5, >= 1). */
   factor?: number;
+  /**
+   * `'soft'` only: width of the soft flag, in standard deviations of the class's scores (default 0.5,
+   * > 0). Towards 0, `'soft'` becomes `'balanced'`; large values spread the weight evenly.
+   */
+  temperature?: number;
   /** Decision value below which an example counts as flagged (default 0, the SVM's boundary). */
   threshold?: number;
 }
@@ -64,11 +66,12 @@ const SCHEMES: readonly UpweightScheme[] = ['balanced', 'overweight', 'soft'];
  *   total weight (`w = n_c / (2 n_flagged)` and `n_c / (2 n_unflagged)`), so class totals keep their
  *   share. A class with nothing flagged (or everything) keeps weight 1.
  * - `'overweight'`: flagged examples weigh `factor` times an unflagged one (JTT-style).
- * - `'soft'`: a smooth version of `'overweight'`, with no hard threshold:
- *   `w = 1 + (factor - 1) * sigmoid(-(score - threshold) / tau_c)`, where `tau_c` is the standard
- *   deviation of the class's scores (so the scheme is invariant to the SVM's scale). Weights run from
- *   1 (clearly easy) to `factor` (clearly on the failure side); an example on the boundary gets
- *   `(1 + factor) / 2`.
+ * - `'soft'`: `'balanced'` with soft flags instead of a hard threshold. Each example is flagged with
+ *   weight `p = sigmoid(-(score - threshold) / tau_c)`, `tau_c = temperature * sd_c` (`sd_c` the
+ *   standard deviation of the class's scores, so the scheme does not depend on the SVM's scale).
+ *   Within a class, the soft-flagged mass `F = sum p` and the rest `U = sum (1 - p)` each get half of
+ *   the class's weight: `w = n_c / 2 * (p / F + (1 - p) / U)`. Examples near the boundary, where the
+ *   SVM is unsure, get intermediate weights; far from it, the weights match `'balanced'`.
  *
  * A NaN score (a class without an SVM) counts as unflagged: weight 1 before rescaling.
  * All schemes then rescale to mean 1 over the whole split, so the effective learning rate is unchanged.
@@ -87,6 +90,8 @@ export function upweight(fit: ClassScorer | null, trainScores: TrainScores, opti
   if (!SCHEMES.includes(scheme)) throw new RangeError(`upweight: scheme must be one of ${SCHEMES.join(', ')}, got ${JSON.stringify(scheme)}`);
   const factor = options.factor ?? 5;
   if (!(Number.isFinite(factor) && factor >= 1)) throw new RangeError(`upweight: factor must be a finite number >= 1, got ${factor}`);
+  const temperature = options.temperature ?? 0.5;
+  if (!(Number.isFinite(temperature) && temperature > 0)) throw new RangeError(`upweight: temperature must be a finite number > 0, got ${temperature}`);
   const threshold = options.threshold ?? 0;
   if (!Number.isFinite(threshold)) throw new RangeError(`upweight: threshold must be finite, got ${threshold}`);
 
@@ -140,11 +145,24 @@ export function upweight(fit: ClassScorer | null, trainScores: TrainScores, opti
       const mean = sum[c] / count[c];
       const sd = Math.sqrt(Math.max(0, sumSq[c] / count[c] - mean * mean));
       // A class whose scores are all equal has no direction to follow: treat its scale as 1.
-      tau[c] = sd > 1e-12 ? sd : 1;
+      tau[c] = temperature * (sd > 1e-12 ? sd : 1);
+    }
+    const p = new Float64Array(n);
+    const soft = new Float64Array(k);
+    const rest = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      const c = labels[i];
+      const z = (scores[i] - threshold) / tau[c];
+      p[i] = Number.isNaN(z) ? NaN : 1 / (1 + Math.exp(z));
+      if (Number.isNaN(p[i])) continue;
+      soft[c] += p[i];
+      rest[c] += 1 - p[i];
     }
     for (let i = 0; i < n; i++) {
-      const z = (scores[i] - threshold) / tau[labels[i]];
-      w[i] = Number.isNaN(z) ? 1 : 1 + (factor - 1) / (1 + Math.exp(z));
+      const c = labels[i];
+      // Unscored class, or (numerically) nothing / everything softly flagged: keep weight 1.
+      if (Number.isNaN(p[i]) || soft[c] < 1e-9 || rest[c] < 1e-9) w[i] = 1;
+      else w[i] = (count[c] / 2) * (p[i] / soft[c] + (1 - p[i]) / rest[c]);
     }
   }
 

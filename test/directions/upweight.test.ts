@@ -26,18 +26,29 @@ describe('upweight', () => {
     assert.ok(Math.abs(mean(w) - 1) < 1e-6);
   });
 
-  it("'soft' is a sigmoid of the class-standardised score between 1 and factor", () => {
-    const w = upweight(null, { scores, labels }, { scheme: 'soft', factor: 4 });
+  it("'soft' balances soft flags p = sigmoid(-score / (T sd)) within each class", () => {
+    const T = 0.5;
+    const w = upweight(null, { scores, labels }, { scheme: 'soft', temperature: T });
     const raw = scores.map((s, i) => {
       const cls = scores.filter((_, j) => labels[j] === labels[i]);
       const m = cls.reduce((a, b) => a + b, 0) / cls.length;
       const sd = Math.sqrt(cls.reduce((a, b) => a + (b - m) ** 2, 0) / cls.length);
-      return 1 + 3 / (1 + Math.exp(s / sd));
+      const p = (v: number) => 1 / (1 + Math.exp(v / (T * sd)));
+      const F = cls.reduce((a, v) => a + p(v), 0);
+      const U = cls.reduce((a, v) => a + 1 - p(v), 0);
+      return (cls.length / 2) * (p(s) / F + (1 - p(s)) / U);
     });
-    const tot = raw.reduce((a, b) => a + b, 0);
-    close(w, raw.map((v) => (v * 8) / tot));
+    // class totals are preserved, so the mean is already 1
+    close(w, raw);
     // monotone: lower score, higher weight, within a class
     assert.ok(w[5] > w[4] && w[4] > w[6] && w[6] > w[7]);
+    assert.ok(w[0] > w[1] && w[1] > w[3] && w[3] > w[2]);
+  });
+
+  it("'soft' tends to 'balanced' as the temperature goes to 0", () => {
+    const hard = upweight(null, { scores, labels }, { scheme: 'balanced' });
+    const soft = upweight(null, { scores, labels }, { scheme: 'soft', temperature: 1e-3 });
+    close(soft, Array.from(hard), 1e-4);
   });
 
   it('reads a scores table and honours the threshold', () => {
@@ -61,7 +72,7 @@ describe('upweight', () => {
 
   it('keeps weight 1 (before rescaling) for a class without an SVM (NaN scores)', () => {
     for (const scheme of ['balanced', 'overweight', 'soft'] as const) {
-      const w = upweight(null, { scores: [-1, 1, 2, NaN, NaN], labels: [0, 0, 0, 1, 1] }, { scheme, factor: 3 });
+      const w = upweight(null, { scores: [-1, 1, 2, NaN, NaN, 0.5], labels: [0, 0, 0, 1, 1, 2] }, { scheme, factor: 3 });
       assert.ok(Array.from(w).every(Number.isFinite), scheme);
       assert.ok(Math.abs(w[3] - w[4]) < 1e-7 && w[0] > w[1], scheme);
       assert.ok(Math.abs(mean(w) - 1) < 1e-6, scheme);
@@ -74,5 +85,6 @@ describe('upweight', () => {
     assert.throws(() => upweight(null, aq.table({ score: [1] }), {}), /no 'label' column/);
     assert.throws(() => upweight(null, { latents: { data: new Float32Array(1), rows: 1, cols: 1 }, labels: [0] }), /needs a fitted scorer/);
     assert.throws(() => upweight(null, { scores, labels }, { scheme: 'hard' as never }), /scheme must be one of/);
+    assert.throws(() => upweight(null, { scores, labels }, { scheme: 'soft', temperature: 0 }), /temperature must be/);
   });
 });
