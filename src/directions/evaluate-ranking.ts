@@ -80,7 +80,13 @@ function targetMask(t: ColumnTable, opts: EvaluateRankingOptions): Uint8Array {
     if (opts.target.length !== n) throw new RangeError(`evaluateRanking: target has ${opts.target.length} entries but the table has ${n} rows`);
     return bits(opts.target as ArrayLike<unknown>, 'target');
   }
-  const correct = bits(column(t, 'correct', 'for the default target, errors'), "column 'correct'");
+  const correctValues = column(t, 'correct', 'for the default target, errors');
+  for (let i = 0; i < n; i++) {
+    if (correctValues[i] == null) {
+      throw new TypeError(`evaluateRanking: column 'correct' row ${i} is ${correctValues[i]} (scores without predictions?); pass group or target to choose another target`);
+    }
+  }
+  const correct = bits(correctValues, "column 'correct'");
   for (let i = 0; i < n; i++) correct[i] ^= 1;
   return correct;
 }

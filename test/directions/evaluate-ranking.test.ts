@@ -138,5 +138,8 @@ describe('evaluateRanking', () => {
     assert.throws(() => evaluateRanking(t, { baselines: ['oracle' as any] }), /unknown baseline 'oracle'/);
     assert.throws(() => evaluateRanking(t, { target: [true] }), /target has 1 entries but the table has 16 rows/);
     assert.throws(() => evaluateRanking({} as any), /must be an Arquero table/);
+    const noPreds = t.derive({ correct: () => null });
+    assert.throws(() => evaluateRanking(noPreds), /'correct' row 0 is null \(scores without predictions\?\); pass group or target/);
+    assert.equal(evaluateRanking(noPreds, { group: 'disagrees' }).numRows(), 9);
   });
 });
