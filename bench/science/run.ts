@@ -53,7 +53,7 @@ function parseArgs(argv: string[]): Args {
  * Full: coloredMnist at train correlations 0.9 / 0.95 / 0.99 (the data module's protocol: 25% train
  * label noise, colour independent of the label outside train, 3000 / 1500 / 1500 / 2000 images) with
  * two pool budgets (10% and 50% of the pool's smaller class), and hiddenSubclass (Fashion-MNIST
- * superclasses, hidden subclasses kept at 25% in train) on 10000 / 4000 / 6000 / 6000 images with one
+ * superclasses, hidden subclasses kept at 25% in train, the data module's default sizes) with one
  * budget (25%); 5 epochs, 5 seeds. Quick: one small setting of each, one epoch, one seed.
  */
 function settings(quick: boolean): Setting[] {
@@ -78,7 +78,7 @@ function settings(quick: boolean): Setting[] {
     {
       name: 'hiddenSubclass',
       dataset: 'hiddenSubclass',
-      params: { sizes: { train: 10000, val: 4000, unlabeled: 6000, test: 6000 } },
+      params: {},
       experiment: { ...common, perClass: [0.25] },
     },
   ];
