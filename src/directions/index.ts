@@ -5,3 +5,4 @@ export * from './select-from-pool';
 export * from './upweight';
 export * from './minority-groups';
 export * from './intervention-experiment';
+export * from './intervention-tables';

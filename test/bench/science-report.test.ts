@@ -56,3 +56,20 @@ describe('science report', () => {
     assert.ok(!md.includes('NaN'));
   });
 });
+
+describe('intervention tables', () => {
+  it('has one row per run and arm, and one per run, target and method', async () => {
+    const { interventionTable, rankingSummaryTable } = await import('../../src/directions/intervention-tables');
+    const runs = [run(0, 0.4), run(1, 0.6)];
+    const t = interventionTable(runs);
+    assert.equal(t.numRows(), 2 * 3); // base, pool:svm, upweight:balanced
+    assert.deepEqual(t.array('arm').slice(0, 3), ['base', 'pool:svm', 'upweight:balanced']);
+    assert.deepEqual(Array.from(t.array('worstGroupAccuracy') as number[]).map((v) => +v.toFixed(2)), [0.4, 0.5, 0.4, 0.6, 0.7, 0.6]);
+    assert.equal(t.array('minorityWeightShare')[0], 0.05);
+    const r = rankingSummaryTable(runs);
+    assert.equal(r.numRows(), 2 * 3);
+    assert.ok(r.columnNames().includes('precision@10'));
+    assert.equal(r.array('flagPrecision')[0], 0.6);
+    assert.equal(r.array('flagPrecision')[1], null);
+  });
+});
