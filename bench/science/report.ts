@@ -19,7 +19,10 @@ export interface SettingResult {
   seeds: number[];
   summary: Record<string, Stat>;
   runs: InterventionResult[];
+  /** Wall-clock seconds for all seeds. */
   seconds: number;
+  /** CPU seconds (user + system) of this process for all seeds: the cost on an idle machine. */
+  cpuSeconds?: number;
 }
 
 /** The whole `science.json`. */
@@ -30,6 +33,7 @@ export interface ScienceReport {
   config: Record<string, unknown>;
   settings: SettingResult[];
   totalSeconds: number;
+  totalCpuSeconds?: number;
 }
 
 /**
@@ -134,8 +138,9 @@ export function renderMarkdown(report: ScienceReport): string {
     `Mean ± std over seeds (n per row in the first table). Accuracies in %, on the test split. ` +
       `"Minority" = the ground-truth group(s) least represented in train within each class; ` +
       `worst-group = lowest accuracy over (class, group) cells. Rankings are macro-averaged over classes. ` +
-      `Generated ${report.generatedAt} in ${(report.totalSeconds / 60).toFixed(1)} min ` +
-      `(${String(report.environment.backend ?? '?')} backend, ${String(report.environment.cores ?? '?')} cores).`,
+      `Generated ${report.generatedAt} in ${(report.totalSeconds / 60).toFixed(1)} min wall clock` +
+      (report.totalCpuSeconds !== undefined ? `, ${(report.totalCpuSeconds / 60).toFixed(1)} min of CPU time` : '') +
+      ` (${String(report.environment.backend ?? '?')} backend, ${String(report.environment.cores ?? '?')} cores).`,
   );
   out.push('');
   out.push('## Base model');
@@ -238,7 +243,9 @@ export function renderMarkdown(report: ScienceReport): string {
   out.push('');
   out.push('## Time per setting');
   out.push('');
-  out.push(table(['setting', 'seeds', 'seconds (all seeds)'], S.map((s) => [s.name, String(s.seeds.length), s.seconds.toFixed(0)])));
+  out.push('Wall clock depends on what else the machine runs; CPU time (this process, user + system) is what the run costs on an idle machine (tfjs-wasm is single-threaded).');
+  out.push('');
+  out.push(table(['setting', 'seeds', 'wall seconds (all seeds)', 'CPU seconds (all seeds)'], S.map((s) => [s.name, String(s.seeds.length), s.seconds.toFixed(0), s.cpuSeconds !== undefined ? s.cpuSeconds.toFixed(0) : '—'])));
   out.push('');
   return out.join('\n');
 }
