@@ -9,6 +9,7 @@
  * `--quick` (one seed, two small settings, few epochs) writes `science-quick.*` unless `--out` says
  * otherwise; the test suite runs it to check the outputs are well formed.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -90,6 +91,15 @@ async function load(s: Setting, seed: number): Promise<DatasetSplits> {
   return hiddenSubclass({ ...(s.params as object), seed } as Parameters<typeof hiddenSubclass>[0]);
 }
 
+/** The git commit the run used (with `+dirty` when the working tree has changes), or null outside git. */
+function gitCommit(): string | null {
+  const root = path.resolve(__dirname, '..', '..');
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return null;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
+  return head.stdout.trim() + (dirty.stdout.trim() ? '+dirty' : '');
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const nSeeds = args.seeds ?? (args.quick ? 1 : 5);
@@ -125,7 +135,7 @@ async function main(): Promise<void> {
   const report: ScienceReport = {
     mode: args.quick ? 'quick' : 'full',
     generatedAt: new Date().toISOString(),
-    environment: { node: process.version, backend: backendName(), cores: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, loadAverageAtEnd: os.loadavg()[0] },
+    environment: { commit: gitCommit(), node: process.version, backend: backendName(), cores: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, loadAverageAtEnd: os.loadavg()[0] },
     config: { seeds: nSeeds, settings: grid.map((s) => ({ name: s.name, dataset: s.dataset, params: s.params, experiment: s.experiment })) },
     settings: results,
     totalSeconds: (performance.now() - t0) / 1000,
