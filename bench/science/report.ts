@@ -65,8 +65,11 @@ export function flattenResult(r: InterventionResult): Record<string, number> {
     out[`flags.${f.target}.flagged`] = f.flagged;
   }
   for (const s of r.selection) {
-    const p = `selection.${s.by}@${s.perClass}`;
+    // Keyed by the budget's position in the run's list, not by K: a fractional budget resolves to a
+    // slightly different K on each seed's pool, and the seeds must aggregate together.
+    const p = `selection.${s.by}.b${r.options.perClass.indexOf(s.perClass)}`;
     acc(p, s);
+    out[`${p}.perClass`] = s.perClass;
     out[`${p}.added`] = s.added;
     out[`${p}.minorityFraction`] = s.minorityFraction;
     out[`${p}.errorFraction`] = s.errorFraction;
@@ -206,17 +209,21 @@ export function renderMarkdown(report: ScienceReport): string {
   out.push('');
   out.push('Share of minority-group examples among the picks (ground truth, %):');
   out.push('');
-  const selRows = (f: (s: SettingResult, K: number) => string[]) => {
+  const selRows = (f: (s: SettingResult, b: number) => string[]) => {
     const rows: string[][] = [];
-    for (const s of S) for (const K of s.runs[0]?.options.perClass ?? []) rows.push([s.name, String(K), ...f(s, K)]);
+    for (const s of S) {
+      for (let b = 0; b < (s.runs[0]?.options.perClass.length ?? 0); b++) {
+        rows.push([s.name, fmt(s.summary[`selection.${bys[0]}.b${b}.perClass`], { digits: 0 }), ...f(s, b)]);
+      }
+    }
     return rows;
   };
-  out.push(table(['setting', 'K per class', ...bys], selRows((s, K) => bestOf(s.summary, bys.map((b) => `selection.${b}@${K}.minorityFraction`), { pct: true }))));
+  out.push(table(['setting', 'K per class', ...bys], selRows((s, b) => bestOf(s.summary, bys.map((by) => `selection.${by}.b${b}.minorityFraction`), { pct: true }))));
   for (const [m, title] of ACC) {
     out.push('');
     out.push(`${title} on test (%), base model vs retrained with each selection:`);
     out.push('');
-    out.push(table(['setting', 'K per class', 'base', ...bys], selRows((s, K) => bestOf(s.summary, [`base.${m}`, ...bys.map((b) => `selection.${b}@${K}.${m}`)], { pct: true }))));
+    out.push(table(['setting', 'K per class', 'base', ...bys], selRows((s, b) => bestOf(s.summary, [`base.${m}`, ...bys.map((by) => `selection.${by}.b${b}.${m}`)], { pct: true }))));
   }
   out.push('');
   out.push('## Upweighting flagged training examples: retrain from scratch with per-example weights');

@@ -29,6 +29,8 @@ interface Setting {
 
 interface Args {
   quick: boolean;
+  /** Re-aggregate and re-render an existing results file instead of running. */
+  render?: string;
   seeds?: number;
   only?: string;
   out: string;
@@ -42,7 +44,8 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--seeds') a.seeds = Number(argv[++i]);
     else if (v === '--only') a.only = argv[++i];
     else if (v === '--out') a.out = path.resolve(argv[++i]);
-    else throw new Error(`bench:science: unknown argument ${v} (use --quick, --seeds N, --only NAME, --out DIR)`);
+    else if (v === '--render') a.render = path.resolve(argv[++i]);
+    else throw new Error(`bench:science: unknown argument ${v} (use --quick, --seeds N, --only NAME, --out DIR, --render FILE.json)`);
   }
   if (a.seeds !== undefined && !(Number.isInteger(a.seeds) && a.seeds > 0)) throw new Error(`bench:science: --seeds must be a positive integer`);
   return a;
@@ -100,8 +103,22 @@ function gitCommit(): string | null {
   return head.stdout.trim() + (dirty.stdout.trim() ? '+dirty' : '');
 }
 
+/**
+ * `--render FILE.json`: recompute every setting's summary from its stored runs and rewrite the JSON
+ * and the Markdown next to it. For changes to the aggregation or the tables; no model is trained.
+ */
+function render(file: string): void {
+  const report = JSON.parse(fs.readFileSync(file, 'utf8')) as ScienceReport;
+  for (const s of report.settings) s.summary = aggregate(s.runs);
+  const md = renderMarkdown(report);
+  writeFileAtomic(file, Buffer.from(JSON.stringify(report, null, 1)));
+  writeFileAtomic(file.replace(/\.json$/, '.md'), Buffer.from(md));
+  console.log(md);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render) return render(args.render);
   const nSeeds = args.seeds ?? (args.quick ? 1 : 5);
   const grid = settings(args.quick).filter((s) => !args.only || s.name.includes(args.only));
   if (grid.length === 0) throw new Error(`bench:science: no setting matches --only ${args.only}`);

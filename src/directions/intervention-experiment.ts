@@ -97,7 +97,12 @@ export interface FlagSummary {
 /** Outcome of retraining with pool examples added. */
 export interface SelectionOutcome extends AccuracySummary {
   by: SelectionMethod;
-  /** K, examples requested per class. */
+  /**
+   * The budget as requested (`perClass` option entry: a count, or a fraction of the pool's smallest
+   * class). Stable across seeds, unlike `perClass`, which a fraction resolves per split.
+   */
+  budget?: number;
+  /** K, examples requested per class (the budget resolved on this pool). */
   perClass: number;
   /** Pool examples added in total. */
   added: number;
@@ -121,7 +126,7 @@ export interface InterventionResult {
   name: string;
   seed: number;
   /** The options as resolved (`perClass` in examples per class, one entry per budget). */
-  options: { arch?: Arch; epochs: number; perClass: number[]; factor: number; ks: number[] };
+  options: { arch?: Arch; epochs: number; budgets?: number[]; perClass: number[]; factor: number; ks: number[] };
   sizes: { train: number; val: number; pool: number; test: number };
   /** Minority groups per class name, and their share of train / pool / test. */
   minority: { groups: Record<string, string[]>; trainShare: number; poolShare: number; testShare: number };
@@ -239,7 +244,8 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
   const epochs = options.epochs ?? 5;
   const factor = options.factor ?? 5;
   const ks = options.ks ?? [10, 25, 50];
-  const perClass = resolvePerClass(options.perClass ?? 0.25, pool);
+  const budgets = Array.isArray(options.perClass) ? options.perClass.slice() : [options.perClass ?? 0.25];
+  const perClass = resolvePerClass(budgets, pool);
   const methods = options.selection ?? ['svm', 'confidence', 'random'];
   const schemes = options.upweighting ?? ['balanced', 'overweight', 'soft'];
   const cache = options.cache ?? true;
@@ -324,7 +330,8 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
   // 5a. Pool selection, retrained from scratch.
   const selection: SelectionOutcome[] = [];
   const poolForSelection = { ...pool, scores: poolScores.array('score') as ArrayLike<number>, confidences: basePred.pool.confidences };
-  for (const K of perClass) for (const by of methods) {
+  for (let b = 0; b < perClass.length; b++) for (const by of methods) {
+    const K = perClass[b];
     const sel = selectFromPool(fd, poolForSelection, { perClass: K, by, seed });
     const augmented = concatDatasets([train, subset(pool, sel.indices)], `train+${by}@${K}`);
     const correct = await timed(`select:${by}`, () => retrainAndScore(augmented, trainOpts, test));
@@ -335,7 +342,7 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
       errHits += basePred.pool.correct[i] ? 0 : 1;
     }
     const m = sel.indices.length;
-    selection.push({ by, perClass: K, added: m, minorityFraction: m ? minHits / m : NaN, errorFraction: m ? errHits / m : NaN, ...accuracySummary(test, correct, testMinority) });
+    selection.push({ by, budget: budgets[b], perClass: K, added: m, minorityFraction: m ? minHits / m : NaN, errorFraction: m ? errHits / m : NaN, ...accuracySummary(test, correct, testMinority) });
     bar.tick(1, `pool ${by} K=${K}`);
   }
 
@@ -365,7 +372,7 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
   const result: InterventionResult = {
     name: options.name ?? '',
     seed,
-    options: { arch: options.arch, epochs, perClass, factor, ks },
+    options: { arch: options.arch, epochs, budgets, perClass, factor, ks },
     sizes: { train: train.labels.length, val: val.labels.length, pool: pool.labels.length, test: test.labels.length },
     minority: { groups: groupsByName, trainShare: share(trainMinority), poolShare: share(poolMinority), testShare: share(testMinority) },
     base: base_,

@@ -7,8 +7,8 @@ import type { ColumnTable } from 'arquero';
 import type { InterventionResult } from './intervention-experiment';
 
 /**
- * One row per run (`setting`, `seed`) and arm: `base`, `pool:<by>` (one per K) and
- * `upweight:<scheme>`. Columns: `setting, seed, arm, kind ('base' | 'pool' | 'upweight'), method,
+ * One row per run (`setting`, `seed`) and arm: `base`, `pool:<by>` (`pool:<by>@<budget>` when the run
+ * tried several budgets) and `upweight:<scheme>`. Columns: `setting, seed, arm, kind ('base' | 'pool' | 'upweight'), method,
  * perClass, added, accuracy, minorityAccuracy, majorityAccuracy, worstGroupAccuracy, worstGroup,
  * minorityFraction` (pool arms: share of minority examples among the picks) and `minorityWeightShare`
  * (upweight arms; base: the minority's share of train).
@@ -35,7 +35,8 @@ export function interventionTable(results: InterventionResult[]): ColumnTable {
     for (const s of r.selection) {
       rows.push({
         ...common,
-        arm: multiK ? `pool:${s.by}@${s.perClass}` : `pool:${s.by}`,
+        // Name by the requested budget (the same for every seed), not the resolved K.
+        arm: multiK ? `pool:${s.by}@${s.budget ?? s.perClass}` : `pool:${s.by}`,
         kind: 'pool',
         method: s.by,
         perClass: s.perClass,

@@ -25,7 +25,8 @@ describe('science report', () => {
     const f = flattenResult(run(0, 0.4));
     assert.equal(f['ranking.minority.confidence.auroc'], 0.7);
     assert.equal(f['ranking.minority.svm.p@10'], 0.7);
-    assert.equal(f['selection.svm@5.minorityFraction'], 0.8);
+    assert.equal(f['selection.svm.b0.minorityFraction'], 0.8);
+    assert.equal(f['selection.svm.b0.perClass'], 5);
     assert.equal(f['upweight.balanced.minorityWeightShare'], 0.3);
     assert.equal(f['seconds.trainBase'], 1);
   });
@@ -39,6 +40,16 @@ describe('science report', () => {
     assert.deepEqual(s['base.minorityAccuracy'], { mean: 0.5, std: 0, n: 1 });
     assert.equal(fmt(s['base.worstGroupAccuracy'], { pct: true }), '50.0 ± 14.1');
     assert.equal(fmt(undefined), '—');
+  });
+
+  it('aggregates a fractional budget across seeds whose pools resolve it to different K', () => {
+    const a = run(0, 0.4);
+    const b = run(1, 0.6);
+    b.options.perClass = [6];
+    b.selection[0].perClass = 6;
+    const s = aggregate([a, b]);
+    assert.equal(s['selection.svm.b0.worstGroupAccuracy'].n, 2);
+    assert.equal(s['selection.svm.b0.perClass'].mean, 5.5);
   });
 
   it('renders every section with the best method in bold', () => {
