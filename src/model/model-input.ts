@@ -5,7 +5,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/image-dataset';
 
-/** Key under which this package stores its metadata in a LayersModel's `userDefinedMetadata`. */
+/**
+ * Key under which this package stores its metadata in a LayersModel's `userDefinedMetadata`.
+ *
+ * @example
+ * ```ts
+ * (model.getUserDefinedMetadata() as any)[METADATA_KEY].classNames;
+ * ```
+ */
 export const METADATA_KEY = 'failureDirections';
 
 /** What a model expects as input: `x = pixel * scale + offset`, shape `[n, height, width, channels]`. */
@@ -102,17 +109,26 @@ export function inputSpecOf(model: AnyModel, split?: ImageDataset, overrides: In
  * Images `start..end-1` of `split` as a float tensor shaped for `spec`: scaled, resized (bilinear)
  * when the size differs, grey replicated to RGB or RGB averaged to grey when channels differ.
  * The caller owns (disposes) the result.
+ *
+ * @example
+ * ```ts
+ * const x = batchTensor(test, 0, 64, inputSpecOf(model, test)); // [64, h, w, c] floats
+ * x.dispose();
+ * ```
  */
 export function batchTensor(split: ImageDataset, start: number, end: number, spec: ModelInputSpec): tf.Tensor4D {
   const { height: H, width: W, channels: C } = split;
   const n = end - start;
   const stride = H * W * C;
   const src = split.images.subarray(start * stride, end * stride);
-  const buf = new Float32Array(src.length);
+  // The typed-array constructor converts natively and the scaling runs in the backend: ~10x faster
+  // than a JS loop over the pixels.
+  const buf = new Float32Array(src);
   const { scale, offset } = spec;
-  for (let i = 0; i < src.length; i++) buf[i] = src[i] * scale + offset;
   return tf.tidy(() => {
     let x: tf.Tensor4D = tf.tensor4d(buf, [n, H, W, C]);
+    if (scale !== 1) x = tf.mul(x, tf.scalar(scale));
+    if (offset !== 0) x = tf.add(x, tf.scalar(offset));
     if (C !== spec.channels) {
       if (C === 1) x = tf.tile(x, [1, 1, 1, spec.channels]);
       else if (spec.channels === 1) x = tf.mean(x, 3, true) as tf.Tensor4D;
