@@ -53,7 +53,7 @@ describe('notebooks: 04-interventions, executed headless', function () {
     const text = (needle: string) => {
       const cell = cells.find((c) => src(c).includes(needle));
       assert.ok(cell, `no cell with ${needle}`);
-      return (cell.outputs ?? []).map((o) => join(o.data?.['text/plain'])).join('\n');
+      return (cell.outputs ?? []).map((o) => join(o.data?.['text/plain']) + join(o.text)).join('\n');
     };
     const picks = text('fd.selectFromPool(run.directions, pool');
     assert.match(picks, /16 rows x 9 columns/);
