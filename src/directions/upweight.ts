@@ -58,8 +58,8 @@ function resolveScores(fit: ClassScorer | null, s: TrainScores): { scores: Array
 const SCHEMES: readonly UpweightScheme[] = ['balanced', 'overweight', 'soft'];
 
 /**
- * Per-training-example loss weights (mean 1, to float32 precision) from the failure-direction scores of the train
- * split; pass them to `trainClassifier(train, { sampleWeights })`. An example is *flagged* when its
+ * Per-training-example loss weights (mean 1, to float32 precision) from the failure-direction scores
+ * of the train split; pass them to `trainClassifier(train, { sampleWeights })`. An example is *flagged* when its
  * score is below `threshold` (0: the failure side of its class's SVM).
  *
  * - `'balanced'`: within each class, flagged and unflagged examples each get half of the class's
@@ -80,9 +80,9 @@ const SCHEMES: readonly UpweightScheme[] = ['balanced', 'overweight', 'soft'];
  *
  * @example
  * ```ts
- * const trainScores = fd.scores({ latents: zTrain, labels: train.labels, split: 'train', ... });
+ * const trainScores = fd.scores({ latents: zTrain, labels: train.labels, split: 'train' });
  * const w = upweight(fd, trainScores, { scheme: 'balanced' });
- * const model = await trainClassifier(train, { arch: 'cnn', epochs: 5, seed: 0, sampleWeights: w });
+ * const model = await trainClassifier(train, { epochs: 5, seed: 0, sampleWeights: w });
  * ```
  */
 export function upweight(fit: ClassScorer | null, trainScores: TrainScores, options: UpweightOptions = {}): Float32Array {
