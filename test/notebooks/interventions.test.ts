@@ -1,0 +1,66 @@
+/**
+ * End-to-end: notebooks/04-interventions executed headless through the project's tslab kernel (a real,
+ * small intervention experiment plus the committed benchmark results), its outputs checked.
+ * Needs Jupyter (Debian packages): `bash kernel/setup.sh` installs and registers what is missing.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NotebookRun, REPO_ROOT, runNotebooks } from '../../kernel/run-notebooks';
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[] | object>;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+  execution_count?: number | null;
+}
+
+const join = (v: string | string[] | object | undefined) => (v === undefined ? '' : Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : JSON.stringify(v));
+const codeCells = (file: string): Cell[] => (JSON.parse(fs.readFileSync(file, 'utf8')).cells as Cell[]).filter((c) => c.cell_type === 'code');
+const src = (c: Cell) => join(c.source);
+
+describe('notebooks: 04-interventions, executed headless', function () {
+  this.timeout(30 * 60 * 1000);
+  let run: NotebookRun;
+
+  before(async () => {
+    [run] = await runNotebooks({ names: ['04-interventions'], outDir: path.join(REPO_ROOT, 'out', 'notebooks'), log: () => {} });
+    process.stderr.write(`      [04-interventions: ${run.seconds.toFixed(1)} s, .ipynb ${(run.notebookBytes / 1e6).toFixed(2)} MB]\n`);
+  });
+
+  it('runs every cell, with figures, image strips and tables and nothing on stderr', () => {
+    const cells = codeCells(run.notebook);
+    assert.ok(cells.every((c, i) => c.execution_count === i + 1), 'every code cell ran, in order');
+    const outputs = cells.flatMap((c) => c.outputs ?? []);
+    const stderr = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map((o) => join(o.text));
+    assert.deepEqual(stderr, [], 'nothing on stderr');
+    const rich = outputs.filter((o) => o.output_type === 'display_data').map((o) => o.data!);
+    assert.equal(rich.filter((d) => join(d['text/html']).includes('fd-plotly-src-')).length, 1, 'plotly.js embedded once');
+    const figures = rich.filter((d) => 'application/vnd.plotly.v1+json' in d);
+    assert.equal(figures.length, 4, 'precision@K, before/after, benchmark AP, benchmark worst-group');
+    const strips = rich.filter((d) => 'image/png' in d && !('application/vnd.plotly.v1+json' in d));
+    assert.equal(strips.length, 2, 'SVM picks and random picks');
+  });
+
+  it("shows the SVM's pool picks all in the minority group, and every intervention arm", () => {
+    const cells = codeCells(run.notebook);
+    const text = (needle: string) => {
+      const cell = cells.find((c) => src(c).includes(needle));
+      assert.ok(cell, `no cell with ${needle}`);
+      return (cell.outputs ?? []).map((o) => join(o.data?.['text/plain']) + join(o.text)).join('\n');
+    };
+    const picks = text('fd.selectFromPool(run.directions, pool');
+    assert.match(picks, /16 rows x 9 columns/);
+    assert.ok(!/\bagrees\b/.test(picks), 'an SVM pick agrees with its label');
+    const arms = text('fd.interventionTable([r])');
+    for (const a of ['base', 'pool:svm', 'pool:confidence', 'pool:random', 'upweight:balanced', 'upweight:overweight', 'upweight:soft']) assert.match(arms, new RegExp(`^${a}\\s`, 'm'));
+    const bench = text('science.json');
+    assert.match(bench, /full run of .*: 4 settings, 20 runs/);
+  });
+});
