@@ -1,1 +1,2 @@
-export {};
+export * from './preprocess';
+export * from './failure-directions';
