@@ -1,2 +1,11 @@
 export * from './image-dataset';
 export * from './reserved';
+export * from './cache';
+export * from './dataset-file';
+export * from './subset';
+export * from './corpus-order';
+export * from './load-mnist';
+export * from './load-fashion-mnist';
+export type { SplitName, SplitSizes } from './split-plan';
+export * from './colored-mnist';
+export * from './hidden-subclass';

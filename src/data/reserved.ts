@@ -4,8 +4,10 @@
  * The encoder must never see an image that an analysis split (train/val/unlabeled/test of a benchmark)
  * uses, or captions would be scored on memorised images. Benchmarks draw only from the analysis ranges;
  * the encoder trains only on the encoder ranges. Ranges are half-open `[start, end)` over the corpus
- * index (MNIST: the 10k digits of the `mnist` package in package order; Fashion-MNIST: 60k train then
- * 10k test, in package order).
+ * index, which is the `ids` of {@link loadMnist} / {@link loadFashionMnist} (MNIST: the 10k digits of
+ * the `mnist` package; Fashion-MNIST: 60k train then 10k test). The packages ship one file per class;
+ * the corpus interleaves classes (`stratifiedOrder`), so every range holds every class in proportion.
+ * Select a range with `loadMnist({ part: 'encoder' })` or `takeRanges(corpus, RESERVED.mnist.encoder)`.
  *
  * @example
  * ```ts

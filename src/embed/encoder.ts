@@ -20,6 +20,11 @@ export interface EmbedOptions {
 export interface Encoder {
   name: string;
   dim: number;
+  /**
+   * Optional: what keys this encoder's embeddings in the on-disk cache, e.g. a hash of the weights
+   * plus the layer. Must change whenever the output would. Defaults to `name`.
+   */
+  cacheKey?: string;
   embedImages(split: ImageDataset, opts?: EmbedOptions): Promise<Matrix>;
 }
 

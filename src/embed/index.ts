@@ -1,1 +1,4 @@
 export * from './encoder';
+export * from './npy';
+export * from './model-encoder';
+export * from './embed';
