@@ -1,2 +1,3 @@
 export * from './preprocess';
 export * from './failure-directions';
+export * from './evaluate-ranking';

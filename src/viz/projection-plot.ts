@@ -1,0 +1,139 @@
+import type { Matrix } from '../matrix';
+import { Figure } from './figure';
+import { orthogonalPrincipalAxis, OrthogonalAxisOptions } from './orthogonal-axis';
+import {
+  axis, baseLayout, checkLength, CORRECT_COLOR, escapeLabel, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR,
+} from './plot-helpers';
+
+/** Samples of one class to place along its failure direction. */
+export interface ProjectionData {
+  /** SVM decision value per sample (the x axis). `NaN` scores are left out of the plot. */
+  scores: Float64Array | Float32Array | ArrayLike<number>;
+  /** The same samples' **preprocessed** embeddings (whitened, L2-normalised), n x d. */
+  latents: Matrix;
+  /** The class's failure direction (SVM normal vector, length d) in the same space. */
+  direction: Float32Array | Float64Array | ArrayLike<number>;
+  /** Whether the model classified each sample correctly. */
+  correct: Uint8Array | ArrayLike<boolean> | ArrayLike<number>;
+  ids?: ArrayLike<string | number>;
+  /** True label per sample (class name or id), shown on hover. */
+  labels?: ArrayLike<string | number>;
+  /** Predicted label per sample, shown on hover. */
+  preds?: ArrayLike<string | number>;
+  /** Ground-truth group per sample, for `colorBy: 'group'` and hover. */
+  groups?: ArrayLike<string | number | null>;
+}
+
+/** Options for {@link projectionPlot}. */
+export interface ProjectionPlotOptions {
+  /** Colour by correctness (default) or by ground-truth group (wrong samples then drawn as crosses). */
+  colorBy?: 'correct' | 'group';
+  /** Draw the decision boundary, a dashed vertical line at score 0 (default true). */
+  boundary?: boolean;
+  title?: string;
+  width?: number;
+  height?: number;
+  /**
+   * Above this many points the traces use `scattergl` (WebGL, draws tens of thousands of points
+   * smoothly); at or below it, SVG `scatter`, which every viewer and static export renders.
+   * Default 5000.
+   */
+  webglAbove?: number;
+  markerSize?: number;
+  opacity?: number;
+  /** Passed to {@link orthogonalPrincipalAxis}. */
+  pca?: OrthogonalAxisOptions;
+}
+
+/**
+ * Where a class's samples fall along its failure direction. x = SVM score (negative = failure
+ * side), y = the main principal component of the preprocessed embeddings orthogonal to the
+ * direction (see {@link orthogonalPrincipalAxis}), so the plot shows the spread the direction
+ * does not explain. Colour by correct / wrong or by ground-truth group; hover shows id, label,
+ * prediction, score (and group). The dashed line at 0 is the SVM's decision boundary.
+ *
+ * Deterministic: same input, same figure (the PCA sign is fixed, traces are in a fixed order).
+ *
+ * @example
+ * ```ts
+ * const fig = projectionPlot(
+ *   { scores, latents: fd.preprocess(classLatents), direction: fd.direction(3), correct, ids, labels, preds, groups },
+ *   { colorBy: 'group', title: 'Class 3 along its failure direction' },
+ * );
+ * await show(fig);
+ * ```
+ */
+export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions = {}): Figure {
+  const caller = 'projectionPlot';
+  const n = data.latents?.rows;
+  if (!Number.isInteger(n)) throw new TypeError(`${caller}: latents must be a Matrix {data, rows, cols}`);
+  checkLength(data.scores, n, caller, 'scores');
+  checkLength(data.correct, n, caller, 'correct');
+  if (data.ids) checkLength(data.ids, n, caller, 'ids');
+  if (data.labels) checkLength(data.labels, n, caller, 'labels');
+  if (data.preds) checkLength(data.preds, n, caller, 'preds');
+  if (data.groups) checkLength(data.groups, n, caller, 'groups');
+  const colorBy = opts.colorBy ?? 'correct';
+  if (colorBy !== 'correct' && colorBy !== 'group') throw new RangeError(`${caller}: colorBy must be 'correct' or 'group', got ${String(colorBy)}`);
+  if (colorBy === 'group' && !data.groups) throw new Error(`${caller}: colorBy 'group' needs data.groups`);
+
+  const { coords, explainedVariance } = orthogonalPrincipalAxis(data.latents, data.direction, opts.pca);
+  const webglAbove = opts.webglAbove ?? 5000;
+  const kept: number[] = [];
+  for (let i = 0; i < n; i++) if (!Number.isNaN(data.scores[i])) kept.push(i);
+  const type = kept.length > webglAbove ? 'scattergl' : 'scatter';
+
+  // Trace membership: by correctness, or by group (sorted, null last as 'unknown').
+  const keyOf = (i: number): string =>
+    colorBy === 'correct' ? (truthy(data.correct[i]) ? 'correct' : 'wrong') : data.groups![i] == null ? 'unknown' : String(data.groups![i]);
+  const keys =
+    colorBy === 'correct'
+      ? ['correct', 'wrong']
+      : [...sortedDistinct(kept.map((i) => data.groups![i]).filter((g): g is string | number => g != null)).map(String), ...(kept.some((i) => data.groups![i] == null) ? ['unknown'] : [])];
+  const members = new Map<string, number[]>(keys.map((k) => [k, []]));
+  for (const i of kept) members.get(keyOf(i))!.push(i);
+
+  const hover = [
+    'id: %{customdata[0]}',
+    'label: %{customdata[1]}',
+    'pred: %{customdata[2]}',
+    'score: %{x:.4f}',
+    ...(data.groups ? ['group: %{customdata[3]}'] : []),
+  ].join('<br>');
+  const traces = keys.map((key, t) => {
+    const idx = members.get(key)!;
+    const color = colorBy === 'correct' ? (key === 'correct' ? CORRECT_COLOR : WRONG_COLOR) : PALETTE[t % PALETTE.length];
+    const marker: Record<string, unknown> = { color, size: opts.markerSize ?? (kept.length > 2000 ? 4 : 6), opacity: opts.opacity ?? 0.75 };
+    if (colorBy === 'group') {
+      marker.symbol = idx.map((i) => (truthy(data.correct[i]) ? 'circle' : 'x'));
+    }
+    return {
+      type,
+      mode: 'markers',
+      name: escapeLabel(key),
+      x: idx.map((i) => round(data.scores[i])),
+      y: idx.map((i) => round(coords[i])),
+      customdata: idx.map((i) => [
+        data.ids ? data.ids[i] : i,
+        data.labels ? data.labels[i] : '',
+        data.preds ? data.preds[i] : '',
+        ...(data.groups ? [data.groups[i] ?? 'unknown'] : []),
+      ]),
+      hovertemplate: `${hover}<extra>${escapeLabel(key)}</extra>`,
+      marker,
+    };
+  });
+
+  const layout = baseLayout(opts.title ?? 'Samples along the failure direction', opts.width ?? 760, opts.height ?? 520);
+  const pct = Number.isFinite(explainedVariance) ? ` (${(100 * explainedVariance).toFixed(1)}% of remaining variance)` : '';
+  layout.xaxis = axis('SVM score (negative = failure side)');
+  layout.yaxis = axis(`PC1 orthogonal to the direction${pct}`);
+  layout.legend = { title: { text: colorBy === 'correct' ? 'prediction' : 'group (x = wrong)' } };
+  if (opts.boundary ?? true) {
+    layout.shapes = [verticalLine(0)];
+    layout.annotations = [
+      { xref: 'x', yref: 'paper', x: 0, y: 1, yanchor: 'bottom', showarrow: false, text: 'decision boundary', font: { size: 10, color: '#444' } },
+    ];
+  }
+  return new Figure({ data: traces, layout });
+}
