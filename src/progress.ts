@@ -8,6 +8,8 @@
 
 /** One running task as seen by a sink. */
 export interface ProgressState {
+  /** Distinguishes concurrent tasks (unique per {@link progress} call in this process). */
+  id?: number;
   label: string;
   done: number;
   total: number;
@@ -85,6 +87,8 @@ export function setProgressSink(sink: ProgressSink | null): ProgressSink {
   return prev;
 }
 
+let nextTaskId = 0;
+
 /**
  * Starts reporting a task of `total` units to the current sink.
  *
@@ -96,6 +100,7 @@ export function setProgressSink(sink: ProgressSink | null): ProgressSink {
  * ```
  */
 export function progress(label: string, total: number): Progress {
+  const id = nextTaskId++;
   const start = Date.now();
   let done = 0;
   let last = 0;
@@ -103,7 +108,7 @@ export function progress(label: string, total: number): Progress {
   const sink = currentSink;
   const report = (finished: boolean) => {
     if (quiet) return;
-    sink.update({ label, done, total, elapsedMs: Date.now() - start, detail, finished });
+    sink.update({ id, label, done, total, elapsedMs: Date.now() - start, detail, finished });
   };
   return {
     tick(n = 1, d?: string) {

@@ -1,3 +1,9 @@
+import * as crypto from 'node:crypto';
+import * as util from 'node:util';
+import { Displayable, inspectDisplayable, MimeBundle } from './display';
+import { figurePng } from './figure-preview';
+import { figureHtml, plotlyJson } from './plotly-embed';
+
 /**
  * A Plotly figure: `data` traces plus `layout`, exactly as `Plotly.newPlot(div, data, layout, config)`
  * takes them. Figure builders in `viz/` return one; the display layer renders it.
@@ -14,8 +20,16 @@ export interface PlotlySpec {
   config?: Record<string, unknown>;
 }
 
-/** See {@link PlotlySpec}. */
-export class Figure implements PlotlySpec {
+let figureCounter = 0;
+
+/**
+ * See {@link PlotlySpec}. A Figure renders itself when it is a notebook cell's last value (tslab, and
+ * Deno's kernel via `Symbol.for('Jupyter.display')`) as one output carrying
+ * `application/vnd.plotly.v1+json` (JupyterLab's Plotly renderer), `text/html` (draws with the
+ * plotly.js embedded by `init()`, showing a static PNG until then) and `image/png` (the same static
+ * preview, for viewers that run no JavaScript).
+ */
+export class Figure implements PlotlySpec, Displayable {
   data: Array<Record<string, unknown>>;
   layout: Record<string, unknown>;
   config?: Record<string, unknown>;
@@ -29,5 +43,46 @@ export class Figure implements PlotlySpec {
   /** The plain Plotly spec (what `application/vnd.plotly.v1+json` carries). */
   toJSON(): PlotlySpec {
     return this.config ? { data: this.data, layout: this.layout, config: this.config } : { data: this.data, layout: this.layout };
+  }
+
+  /** The static preview as PNG bytes (drawn in Node, no browser). */
+  previewPng(): Buffer {
+    return figurePng(this);
+  }
+
+  /** One line describing the figure: title, trace types and point counts. */
+  toString(): string {
+    const t = this.layout?.title as unknown;
+    const title = typeof t === 'string' ? t : t && typeof t === 'object' ? String((t as { text?: unknown }).text ?? '') : '';
+    const traces = (this.data ?? []).map((d) => {
+      const n = ['x', 'y', 'values', 'z'].map((k) => d[k]).find((v) => Array.isArray(v) || ArrayBuffer.isView(v)) as ArrayLike<unknown> | undefined;
+      return `${typeof d.type === 'string' ? d.type : 'scatter'}${n ? `[${n.length}]` : ''}`;
+    });
+    return `Figure(${title ? `"${title.replace(/<[^>]+>/g, ' ').trim()}", ` : ''}${traces.join(', ') || 'no traces'})`;
+  }
+
+  /**
+   * The MIME bundle shown in notebooks. Element ids are derived from the spec's content plus a
+   * per-process counter, so re-running a notebook reproduces them exactly.
+   */
+  toMimeBundle(): MimeBundle {
+    const json = plotlyJson(this.toJSON()) as PlotlySpec;
+    const text = JSON.stringify(json);
+    const id = `fd-fig-${crypto.createHash('sha1').update(text).digest('hex').slice(0, 10)}-${++figureCounter}`;
+    const png = this.previewPng();
+    return {
+      'application/vnd.plotly.v1+json': json,
+      'text/html': figureHtml(json, id, png, this.toString()),
+      'image/png': png.toString('base64'),
+      'text/plain': this.toString(),
+    };
+  }
+
+  [util.inspect.custom](depth: number, options: util.InspectOptionsStylized): string {
+    return inspectDisplayable(this, depth, options);
+  }
+
+  [Symbol.for('Jupyter.display')](): MimeBundle {
+    return this.toMimeBundle();
   }
 }

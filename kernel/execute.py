@@ -1,0 +1,106 @@
+"""Executes one notebook headless through a Jupyter kernel; called by kernel/run-notebooks.ts.
+
+Jupyter's execution client is Python (nbclient), so this is the one Python piece of the runner: it
+executes every cell, and on failure reports which cell failed and the error text the kernel printed
+(tslab reports errors on stderr rather than as an `error` message, which `jupyter nbconvert` drops).
+It then signs the executed notebook as trusted (so its figures draw when opened) and exports HTML
+with the offline template in kernel/nbconvert-templates.
+
+Usage: execute.py IN.ipynb OUT.ipynb OUT.html --kernel tslab --timeout SECONDS --cwd DIR
+Prints one JSON line on stdout: {"ok": true, "cells": N} or
+{"ok": false, "cell": I, "source": "...", "error": "..."}. Files are written atomically.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbconvert import HTMLExporter
+from nbformat.sign import NotebookNotary
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write_atomic(path, text):
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def cell_error_text(cell):
+    """What the kernel printed on stderr (and any `error` output) in this cell."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append("%s: %s\n%s" % (out.get("ename"), out.get("evalue"), "\n".join(out.get("traceback", []))))
+    return "".join(parts).strip()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("input")
+    ap.add_argument("output")
+    ap.add_argument("html")
+    ap.add_argument("--kernel", default="tslab")
+    ap.add_argument("--timeout", type=int, default=1800)
+    ap.add_argument("--cwd", default=None)
+    args = ap.parse_args()
+
+    nb = nbformat.read(args.input, as_version=4)
+    state = {}
+
+    def on_cell_start(cell, cell_index):
+        state["current"] = cell_index
+
+    def on_cell_error(cell, cell_index, execute_reply):
+        state.setdefault("failed", cell_index)
+
+    client = NotebookClient(
+        nb,
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        resources={"metadata": {"path": args.cwd or os.path.dirname(os.path.abspath(args.input))}},
+        record_timing=False,  # timestamps would make re-executed notebooks differ
+        on_cell_start=on_cell_start,
+        on_cell_error=on_cell_error,
+    )
+    result = {"ok": True}
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        # An error reply names its cell; a timeout or a dead kernel happened in the running cell.
+        index = state.get("failed", state.get("current", -1))
+        cell = nb.cells[index] if 0 <= index < len(nb.cells) else {"source": "", "outputs": []}
+        text = cell_error_text(cell)
+        if isinstance(e, (CellTimeoutError, DeadKernelError)) or not text:
+            text = (text + "\n" + str(e)).strip()
+        result = {"ok": False, "cell": index, "source": cell.get("source", ""), "error": text, "kind": type(e).__name__}
+
+    # Keep a copy of the (partially) executed notebook either way: it shows where things went wrong.
+    if result["ok"]:
+        NotebookNotary().sign(nb)
+    write_atomic(args.output, nbformat.writes(nb))
+    exporter = HTMLExporter(template_name="fd-offline", extra_template_basedirs=[os.path.join(HERE, "nbconvert-templates")])
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": os.path.splitext(os.path.basename(args.input))[0]}})
+    write_atomic(args.html, html)
+    result["cells"] = len(nb.cells)
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

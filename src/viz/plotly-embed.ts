@@ -1,0 +1,150 @@
+/**
+ * The HTML that makes Plotly figures draw offline in notebooks: plotly.js embedded once (gzip + base64,
+ * unpacked in the browser with `DecompressionStream`), and per figure a div plus a script that draws
+ * when `window.Plotly` exists and otherwise queues itself for the loader, so the order in which
+ * outputs appear does not matter.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+
+/** JSON-safe copy of a Plotly spec: typed arrays become arrays, non-finite numbers `null`, floats rounded. */
+export function plotlyJson(spec: unknown, digits = 7): unknown {
+  const round = (v: number) => (Number.isFinite(v) ? (Number.isInteger(v) ? v : Number(v.toPrecision(digits))) : null);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'number') return round(v);
+    if (v === null || typeof v !== 'object') return v;
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+      return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? Number(x) : round(x)));
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v instanceof Date) return v.toISOString();
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined && typeof x !== 'function') o[k] = walk(x);
+    return o;
+  };
+  return walk(spec);
+}
+
+/** JSON text that is safe inside an HTML `<script>` element. */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+function plotlyPath(): string {
+  return require.resolve('plotly.js-dist-min/plotly.min.js');
+}
+
+/**
+ * The version of the plotly.js bundle that is embedded.
+ *
+ * @example
+ * ```ts
+ * plotlyVersion(); // '4.1.2'
+ * ```
+ */
+export function plotlyVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(plotlyPath()), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+let packed: { b64: string; version: string; sha: string } | undefined;
+
+/** plotly.min.js, gzip-compressed (level 9, deterministic) and base64-encoded; computed once per process. */
+export function packedPlotly(): { b64: string; version: string; sha: string } {
+  if (!packed) {
+    const src = fs.readFileSync(plotlyPath());
+    const gz = zlib.gzipSync(src, { level: 9 });
+    packed = { b64: gz.toString('base64'), version: plotlyVersion(), sha: crypto.createHash('sha256').update(src).digest('hex').slice(0, 16) };
+  }
+  return packed;
+}
+
+/**
+ * The output of `init()`: plotly.js embedded once, unpacked and loaded as `window.Plotly`, then every
+ * queued figure drawn. Safe to include several times on one page (later copies only drain the queue).
+ *
+ * @example
+ * ```ts
+ * const html = plotlyLoaderHtml(); // ~1.9 MB, mostly base64
+ * ```
+ */
+export function plotlyLoaderHtml(): string {
+  const { b64, version } = packedPlotly();
+  const status = 'fd-plotly-status';
+  // The loader: `window.__fdPlotly` holds the queue of draw callbacks until plotly.js is ready.
+  const loader = `(function () {
+  var q = window.__fdPlotly = window.__fdPlotly || { queue: [], loading: false };
+  var statusEls = document.querySelectorAll('.${status}');
+  var el = statusEls[statusEls.length - 1];
+  function say(t) { if (el) el.textContent = t; }
+  function drain() {
+    var fns = q.queue.splice(0, q.queue.length);
+    for (var i = 0; i < fns.length; i++) { try { fns[i](); } catch (e) { console.error(e); } }
+  }
+  if (window.Plotly) { say('plotly.js ' + window.Plotly.version + ' ready'); drain(); return; }
+  if (q.loading) return;
+  if (typeof DecompressionStream === 'undefined') { say('This browser cannot unpack the embedded plotly.js (no DecompressionStream); figures stay static previews.'); return; }
+  q.loading = true;
+  var b64 = document.getElementById('fd-plotly-src-${version.replace(/\W/g, '_')}');
+  var bin = atob(b64 ? b64.textContent.trim() : '');
+  var bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (src) {
+    var s = document.createElement('script');
+    s.text = src;
+    document.head.appendChild(s);
+    q.loading = false;
+    if (!window.Plotly) throw new Error('plotly.js did not define window.Plotly');
+    say('plotly.js ' + window.Plotly.version + ' ready (embedded, offline)');
+    drain();
+  }).catch(function (e) { q.loading = false; say('Loading plotly.js failed: ' + e + '; figures stay static previews.'); });
+})();`;
+  return (
+    `<div class="${status}" style="font-size:11px;color:#888">failure-directions: plotly.js ${version} embedded; needs a trusted notebook to run</div>\n` +
+    `<script type="text/plain" id="fd-plotly-src-${version.replace(/\W/g, '_')}">${b64}</script>\n` +
+    `<script type="text/javascript">\n${loader}\n</script>`
+  );
+}
+
+/**
+ * The HTML of one figure: a div that shows `previewPng` (a static image) until plotly.js draws the
+ * interactive chart in its place. `id` must be unique on the page.
+ *
+ * @example
+ * ```ts
+ * figureHtml({ data: [], layout: {} }, 'fd-fig-1', pngBuffer);
+ * ```
+ */
+export function figureHtml(spec: unknown, id: string, previewPng?: Buffer, alt = 'figure'): string {
+  const img = previewPng
+    ? `<img class="fd-figure-preview" alt="${alt.replace(/"/g, '&quot;')} (static preview)" src="data:image/png;base64,${previewPng.toString('base64')}" style="max-width:100%;display:block"/>`
+    : '';
+  const draw = `(function () {
+  var id = ${JSON.stringify(id)};
+  var spec = ${scriptSafeJson(spec)};
+  function draw() {
+    var box = document.getElementById(id);
+    if (!box || box.getAttribute('data-fd-drawn')) return;
+    var plot = box.querySelector('.fd-figure-plot');
+    var config = Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
+    window.Plotly.newPlot(plot, spec.data, spec.layout || {}, config).then(function () {
+      var img = box.querySelector('.fd-figure-preview');
+      if (img) img.parentNode.removeChild(img);
+      box.setAttribute('data-fd-drawn', '1');
+    });
+  }
+  if (window.Plotly) draw();
+  else { var q = window.__fdPlotly = window.__fdPlotly || { queue: [], loading: false }; q.queue.push(draw); }
+})();`;
+  return (
+    `<div class="fd-figure" id="${id}"><div class="fd-figure-plot"></div>${img}</div>\n` +
+    `<script type="text/javascript">\n${draw}\n</script>`
+  );
+}
