@@ -40,6 +40,11 @@ export interface Encoder {
  */
 export interface JointEncoder extends Encoder {
   embedTexts(texts: string[]): Promise<Matrix>;
+  /**
+   * Optional: the words of `text` the encoder cannot read (a closed-vocabulary encoder ignores them).
+   * Caption helpers report them next to each caption.
+   */
+  unknownWords?(text: string): string[];
 }
 
 /**

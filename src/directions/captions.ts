@@ -1,0 +1,318 @@
+/**
+ * Naming failure directions with text (Jain et al. 2023, Sec. 4): because a joint image-text encoder
+ * (CLIP, or this package's {@link jointEncoder}) puts captions and images in one space, a caption's
+ * embedding - minus a reference caption's - can be pushed through the same preprocessing and the
+ * same per-class SVM as the images. The most negative caption describes the failure mode; the most
+ * positive the easy cases. {@link retrieveByCaption} checks a caption against the data: the model
+ * should do worse on the images nearest to a caption that names a hard subpopulation.
+ */
+import * as aq from 'arquero';
+import type { ImageDataset } from '../data/image-dataset';
+import { isJointEncoder, type Encoder, type JointEncoder } from '../embed/encoder';
+import type { Matrix } from '../matrix';
+import type { DirectionsTable, FailureDirections } from './failure-directions';
+
+/** One candidate caption and the slot values it was built from. */
+export interface CaptionCandidate {
+  caption: string;
+  adjective: string | null;
+  noun: string | null;
+  preposition: string | null;
+}
+
+/** Options of {@link captionCandidates}. */
+export interface CaptionCandidateOptions {
+  /** Nouns (`null` = leave the slot empty). */
+  nouns: readonly (string | null)[];
+  /** Adjectives; default `[null]`. */
+  adjectives?: readonly (string | null)[];
+  /** Prepositional phrases ("on a black background"); default `[null]`. */
+  prepositions?: readonly (string | null)[];
+  /** Template with `{adj}`, `{noun}`, `{prep}`; default `'a photo of a {adj} {noun} {prep}'` (the paper's). */
+  template?: string;
+  /** `'auto'` (default) writes "an" before a vowel ("an orange digit"); `'keep'` leaves the template's article. */
+  article?: 'auto' | 'keep';
+}
+
+/** The paper's caption template. */
+export const CAPTION_TEMPLATE = 'a photo of a {adj} {noun} {prep}';
+
+/** Fills a template, collapsing the spaces of empty slots and fixing "a" before vowels. */
+export function fillCaption(template: string, slots: { adj?: string | null; noun?: string | null; prep?: string | null }, article: 'auto' | 'keep' = 'auto'): string {
+  let s = template
+    .replace('{adj}', slots.adj ?? '')
+    .replace('{noun}', slots.noun ?? '')
+    .replace('{prep}', slots.prep ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (article === 'auto') s = s.replace(/\b([Aa]) (?=[aeiouAEIOU])/g, '$1n ');
+  return s;
+}
+
+/**
+ * Every "a photo of a {adj} {noun} {prep}" caption over the given slot values (`null` leaves a slot
+ * empty), in noun-major order, without duplicates. The combination with all three slots empty is
+ * skipped (it says nothing).
+ *
+ * @example
+ * ```ts
+ * captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'], prepositions: [null, 'on the left'] })
+ *   .map((c) => c.caption);
+ * // ['a photo of a digit', 'a photo of a digit on the left', 'a photo of a red digit', ...]
+ * ```
+ */
+export function captionCandidates(options: CaptionCandidateOptions): CaptionCandidate[] {
+  const what = 'captionCandidates';
+  if (options == null || typeof options !== 'object') throw new TypeError(`${what}: pass {nouns, adjectives?, prepositions?}`);
+  const template = options.template ?? CAPTION_TEMPLATE;
+  for (const slot of ['{adj}', '{noun}', '{prep}']) {
+    if (!template.includes(slot)) throw new RangeError(`${what}: template "${template}" lacks the slot ${slot}`);
+  }
+  const check = (name: string, xs: readonly (string | null)[] | undefined, fallback: (string | null)[]) => {
+    if (xs === undefined) return fallback;
+    if (!Array.isArray(xs) || xs.length === 0) throw new RangeError(`${what}: ${name} must be a non-empty array (use [null] for an empty slot)`);
+    xs.forEach((x, i) => {
+      if (x !== null && (typeof x !== 'string' || x.trim() === '')) throw new TypeError(`${what}: ${name}[${i}] must be a non-empty string or null, got ${JSON.stringify(x)}`);
+    });
+    return xs.map((x) => (x === null ? null : x.trim()));
+  };
+  const nouns = check('nouns', options.nouns, []);
+  if (nouns.length === 0) throw new RangeError(`${what}: nouns is required`);
+  const adjectives = check('adjectives', options.adjectives, [null]);
+  const prepositions = check('prepositions', options.prepositions, [null]);
+  const seen = new Set<string>();
+  const out: CaptionCandidate[] = [];
+  for (const noun of nouns) {
+    for (const adjective of adjectives) {
+      for (const preposition of prepositions) {
+        if (noun === null && adjective === null && preposition === null) continue;
+        const caption = fillCaption(template, { adj: adjective, noun, prep: preposition }, options.article ?? 'auto');
+        if (seen.has(caption)) continue;
+        seen.add(caption);
+        out.push({ caption, adjective, noun, preposition });
+      }
+    }
+  }
+  return out;
+}
+
+/** Options of {@link rankCaptions}. */
+export interface RankCaptionsOptions {
+  /**
+   * The reference caption whose embedding is subtracted from every candidate's; default
+   * `"a photo of a {class name}"`.
+   */
+  reference?: string;
+}
+
+function requireJoint(encoder: Encoder, caller: string): JointEncoder {
+  if (encoder == null || typeof encoder !== 'object') throw new TypeError(`${caller}: expected an encoder, got ${encoder}`);
+  if (!isJointEncoder(encoder)) {
+    throw new TypeError(
+      `${caller}: captioning needs a joint image-text encoder (one with embedTexts, e.g. await jointEncoder()), ` +
+        `but '${encoder.name}' embeds images only. Its failure directions can still rank images; to name them, ` +
+        `embed the splits with a joint encoder and fit FailureDirections on those embeddings.`,
+    );
+  }
+  return encoder;
+}
+
+function toCandidates(candidates: readonly (CaptionCandidate | string)[], caller: string): CaptionCandidate[] {
+  if (!Array.isArray(candidates) || candidates.length === 0) throw new RangeError(`${caller}: candidates must be a non-empty array of captions (see captionCandidates)`);
+  return candidates.map((c, i) => {
+    if (typeof c === 'string') {
+      if (c.trim() === '') throw new RangeError(`${caller}: candidate ${i} is an empty string`);
+      return { caption: c, adjective: null, noun: null, preposition: null };
+    }
+    if (c == null || typeof c.caption !== 'string') throw new TypeError(`${caller}: candidate ${i} must be a string or {caption, ...}`);
+    return c;
+  });
+}
+
+/**
+ * Scores candidate captions through class `classId`'s failure direction, as in the paper: embed each
+ * caption, subtract the reference caption's embedding ("a photo of a {class}"), apply the fit's image
+ * preprocessing (train-split whitening, L2 normalisation) and take the class SVM's decision value.
+ * Returns an Arquero table `caption, score, adjective, noun, preposition, unknownWords`, most negative
+ * (the failure mode) first. `unknownWords` lists words the encoder could not read (null when none).
+ *
+ * The fit must have been made on image embeddings from this same encoder: captions only mean
+ * something in the space the SVM was trained in.
+ *
+ * @example
+ * ```ts
+ * const enc = await jointEncoder();
+ * const fd = new FailureDirections().setPreprocess(await enc.embedImages(train));
+ * fd.fit(await enc.embedImages(val), val.labels, preds, { classNames: val.classNames });
+ * const cands = captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green', 'blue'] });
+ * (await rankCaptions(fd, enc, 0, cands, { reference: 'a photo of a digit' })).print(5);
+ * ```
+ */
+export async function rankCaptions(
+  fit: FailureDirections,
+  encoder: Encoder,
+  classId: number,
+  candidates: readonly (CaptionCandidate | string)[],
+  options: RankCaptionsOptions = {},
+): Promise<DirectionsTable> {
+  const caller = 'rankCaptions';
+  const enc = requireJoint(encoder, caller);
+  if (fit == null || typeof fit.decisionFunction !== 'function' || typeof fit.direction !== 'function') {
+    throw new TypeError(`${caller}: expected a fitted FailureDirections as the first argument`);
+  }
+  const cands = toCandidates(candidates, caller);
+  // direction() throws naming the class and its status when the class has no SVM.
+  const dir = fit.direction(classId);
+  if (dir.length !== enc.dim) {
+    throw new RangeError(`${caller}: the failure directions were fit on ${dir.length}-d embeddings but '${enc.name}' embeds into ${enc.dim} dimensions; fit on this encoder's image embeddings`);
+  }
+  const className = fit.classNames_?.[classId] ?? String(classId);
+  const reference = options.reference ?? fillCaption(CAPTION_TEMPLATE, { noun: className });
+  const texts = cands.map((c) => c.caption);
+  const emb = await enc.embedTexts([reference, ...texts]);
+  const d = emb.cols;
+  const n = texts.length;
+  const diff = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const o = (i + 1) * d;
+    for (let j = 0; j < d; j++) diff[i * d + j] = emb.data[o + j] - emb.data[j];
+  }
+  const labels = new Int32Array(n).fill(classId);
+  const score = fit.decisionFunction({ data: diff, rows: n, cols: d }, labels);
+  const unknownOf = (t: string): string | null => {
+    const u = enc.unknownWords ? enc.unknownWords(t) : [];
+    return u.length ? u.join(' ') : null;
+  };
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b] || a - b);
+  return aq.table({
+    caption: order.map((i) => texts[i]),
+    score: Float64Array.from(order, (i) => score[i]),
+    adjective: order.map((i) => cands[i].adjective),
+    noun: order.map((i) => cands[i].noun),
+    preposition: order.map((i) => cands[i].preposition),
+    unknownWords: order.map((i) => unknownOf(texts[i])),
+  });
+}
+
+/** Options of {@link retrieveByCaption}. */
+export interface RetrieveByCaptionOptions {
+  /** `encoder.embedImages(split)`, if already computed (skips embedding). */
+  latents?: Matrix;
+  /**
+   * The model's predictions on `split`: predicted class per image, or a table with a `pred` column
+   * (e.g. from `predict(model, split)`), row-aligned with the split. Without them accuracy is NaN.
+   */
+  predictions?: ArrayLike<number> | { array(name: string): ArrayLike<unknown>; numRows(): number };
+}
+
+/** Result of {@link retrieveByCaption}. */
+export interface CaptionRetrieval {
+  caption: string;
+  k: number;
+  /** The k nearest images: `rank, index, id, label, className, similarity, pred, correct` (+ `group`). */
+  table: DirectionsTable;
+  /** The model's accuracy on the k images (NaN without predictions). */
+  accuracy: number;
+  /** The model's accuracy on the whole split, for comparison (NaN without predictions). */
+  splitAccuracy: number;
+}
+
+function predictionsOf(p: RetrieveByCaptionOptions['predictions'], n: number, caller: string): Int32Array | null {
+  if (p == null) return null;
+  let arr: ArrayLike<unknown>;
+  if (typeof (p as { array?: unknown }).array === 'function') {
+    const t = p as { array(name: string): ArrayLike<unknown>; numRows(): number };
+    if (t.numRows() !== n) throw new RangeError(`${caller}: the predictions table has ${t.numRows()} rows but the split has ${n} images`);
+    try {
+      arr = t.array('pred');
+    } catch {
+      throw new RangeError(`${caller}: the predictions table has no 'pred' column`);
+    }
+  } else {
+    arr = p as ArrayLike<number>;
+    if (arr.length !== n) throw new RangeError(`${caller}: ${arr.length} predictions for ${n} images`);
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = Number(arr[i]);
+    if (!Number.isInteger(v)) throw new RangeError(`${caller}: prediction ${i} is ${String(arr[i])}, not a class index`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * The `k` images of `split` nearest to `caption` in the joint space (cosine similarity), with the
+ * model's accuracy on them next to its accuracy on the whole split: the paper's check that a caption
+ * names a hard subpopulation.
+ *
+ * @example
+ * ```ts
+ * const r = await retrieveByCaption(enc, 'a photo of a green digit', test, 50, { predictions: preds });
+ * r.accuracy;      // accuracy on the 50 greenest-looking digits
+ * r.splitAccuracy; // vs overall
+ * r.table.print();
+ * ```
+ */
+export async function retrieveByCaption(
+  encoder: Encoder,
+  caption: string,
+  split: ImageDataset,
+  k: number,
+  options: RetrieveByCaptionOptions = {},
+): Promise<CaptionRetrieval> {
+  const caller = 'retrieveByCaption';
+  const enc = requireJoint(encoder, caller);
+  if (typeof caption !== 'string' || caption.trim() === '') throw new TypeError(`${caller}: caption must be a non-empty string`);
+  if (split == null || typeof split !== 'object' || split.labels == null) throw new TypeError(`${caller}: expected an ImageDataset as the split`);
+  const n = split.labels.length;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`${caller}: k must be a positive integer, got ${k}`);
+  const kk = Math.min(k, n);
+  const preds = predictionsOf(options.predictions, n, caller);
+  const latents = options.latents ?? (await enc.embedImages(split));
+  if (latents.rows !== n) throw new RangeError(`${caller}: latents have ${latents.rows} rows but the split has ${n} images`);
+  if (latents.cols !== enc.dim) throw new RangeError(`${caller}: latents have ${latents.cols} columns but '${enc.name}' embeds into ${enc.dim}`);
+  const t = await enc.embedTexts([caption]);
+  const d = latents.cols;
+  let tn = 0;
+  for (let j = 0; j < d; j++) tn += t.data[j] * t.data[j];
+  tn = Math.sqrt(tn) || 1;
+  const sim = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    let nn = 0;
+    const o = i * d;
+    for (let j = 0; j < d; j++) {
+      s += latents.data[o + j] * t.data[j];
+      nn += latents.data[o + j] * latents.data[o + j];
+    }
+    sim[i] = nn > 0 ? s / (Math.sqrt(nn) * tn) : 0;
+  }
+  const top = Array.from({ length: n }, (_, i) => i)
+    .sort((a, b) => sim[b] - sim[a] || a - b)
+    .slice(0, kk);
+  let hits = 0;
+  let all = 0;
+  if (preds) {
+    for (const i of top) if (preds[i] === split.labels[i]) hits++;
+    for (let i = 0; i < n; i++) if (preds[i] === split.labels[i]) all++;
+  }
+  const cols: Record<string, unknown[] | Float64Array> = {
+    rank: top.map((_, r) => r),
+    index: top,
+    id: top.map((i) => split.ids[i]),
+    label: top.map((i) => split.labels[i]),
+    className: top.map((i) => split.classNames[split.labels[i]] ?? null),
+    similarity: Float64Array.from(top, (i) => sim[i]),
+    pred: top.map((i) => (preds ? preds[i] : null)),
+    correct: top.map((i) => (preds ? preds[i] === split.labels[i] : null)),
+  };
+  if (split.groups) cols.group = top.map((i) => split.groups![i]);
+  return {
+    caption,
+    k: kk,
+    table: aq.table(cols as never),
+    accuracy: preds ? hits / kk : NaN,
+    splitAccuracy: preds && n > 0 ? all / n : NaN,
+  };
+}

@@ -1,0 +1,295 @@
+/**
+ * The shipped joint image-text encoder: loading, saving and the {@link JointEncoder} facade.
+ *
+ * Weights live in `data/encoder/` as a JSON manifest (architecture, vocabulary, weight layout,
+ * SHA-256 of the weights, training provenance) and one little-endian Float32 binary. They are read
+ * offline from the package (works from `src/` under tsx and from `dist/` after the build).
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { hashParts, packageRoot, writeFileAtomic } from '../data/cache';
+import type { ImageDataset } from '../data/image-dataset';
+import type { Matrix } from '../matrix';
+import { ensureBackend } from '../model/backend';
+import { progress } from '../progress';
+import type { EmbedOptions, JointEncoder } from './encoder';
+import { bagOfWords, JointEncoderNetwork, weightShapes, type JointEncoderConfig } from './joint-encoder-model';
+import { Vocabulary } from './tokenizer';
+
+/** Format tag of the manifest. */
+export const JOINT_ENCODER_FORMAT = 'failure-directions/joint-encoder';
+const MANIFEST = 'joint-encoder.json';
+const WEIGHTS = 'joint-encoder.bin';
+
+/** The manifest stored next to the weights. */
+export interface JointEncoderManifest {
+  format: typeof JOINT_ENCODER_FORMAT;
+  version: 1;
+  config: JointEncoderConfig;
+  vocabulary: string[];
+  weightsFile: string;
+  /** SHA-256 of the weights file. */
+  weightsSha256: string;
+  weights: { name: string; shape: number[]; offset: number }[];
+  /** How the weights were made (seed, pool, options, timings, quality); free-form, for the record. */
+  training?: Record<string, unknown>;
+}
+
+/** The directory of the shipped weights. */
+export function defaultEncoderDir(): string {
+  return path.join(packageRoot(), 'data', 'encoder');
+}
+
+/**
+ * Writes a network's weights and manifest into `dir` (atomically, file by file: weights first, then
+ * the manifest that names their hash). Returns the manifest.
+ *
+ * @example
+ * ```ts
+ * saveJointEncoder(network, 'data/encoder', { seed: 0 });
+ * ```
+ */
+export function saveJointEncoder(network: JointEncoderNetwork, dir: string, training?: Record<string, unknown>): JointEncoderManifest {
+  const shapes = weightShapes(network.config, network.vocabulary.size);
+  const weights = network.readWeights();
+  const total = shapes.reduce((s, [, shape]) => s + shape.reduce((a, b) => a * b, 1), 0);
+  const flat = new Float32Array(total);
+  const layout: JointEncoderManifest['weights'] = [];
+  let offset = 0;
+  for (const [name, shape] of shapes) {
+    const w = weights.get(name)!;
+    flat.set(w, offset);
+    layout.push({ name, shape, offset });
+    offset += w.length;
+  }
+  const bytes = new Uint8Array(flat.buffer);
+  const manifest: JointEncoderManifest = {
+    format: JOINT_ENCODER_FORMAT,
+    version: 1,
+    config: network.config,
+    vocabulary: [...network.vocabulary.words],
+    weightsFile: WEIGHTS,
+    weightsSha256: hashBytes(bytes),
+    weights: layout,
+    ...(training ? { training } : {}),
+  };
+  writeFileAtomic(path.join(dir, WEIGHTS), bytes);
+  writeFileAtomic(path.join(dir, MANIFEST), Buffer.from(JSON.stringify(manifest, null, 1) + '\n', 'utf8'));
+  return manifest;
+}
+
+function hashBytes(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Reads and checks a manifest and its weights; throws naming the file and the problem. */
+export function readJointEncoderFiles(dir: string): { manifest: JointEncoderManifest; weights: Map<string, Float32Array> } {
+  const mfile = path.join(dir, MANIFEST);
+  let manifest: JointEncoderManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(mfile, 'utf8'));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new Error(`joint encoder: ${mfile} not found (train one with \`npm run train:encoder\`, or pass {dir})`);
+    throw new Error(`joint encoder: ${mfile} is not valid JSON (${err.message})`);
+  }
+  if (manifest.format !== JOINT_ENCODER_FORMAT || manifest.version !== 1) {
+    throw new Error(`joint encoder: ${mfile} is not a ${JOINT_ENCODER_FORMAT} v1 manifest (format ${manifest.format}, version ${manifest.version})`);
+  }
+  const wfile = path.join(dir, manifest.weightsFile);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(wfile);
+  } catch {
+    throw new Error(`joint encoder: weights file ${wfile} named by ${mfile} is missing`);
+  }
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const sha = hashBytes(bytes);
+  if (sha !== manifest.weightsSha256) {
+    throw new Error(`joint encoder: ${wfile} is corrupt or stale: SHA-256 ${sha.slice(0, 12)}... but ${MANIFEST} expects ${manifest.weightsSha256.slice(0, 12)}...`);
+  }
+  // Copy into an aligned buffer (a Buffer's offset need not be a multiple of 4).
+  const all = new Float32Array(bytes.slice().buffer);
+  const expected = weightShapes(manifest.config, manifest.vocabulary.length);
+  const weights = new Map<string, Float32Array>();
+  for (const [name, shape] of expected) {
+    const entry = manifest.weights.find((w) => w.name === name);
+    if (!entry) throw new Error(`joint encoder: ${mfile} lists no weight "${name}"`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (entry.shape.join('x') !== shape.join('x')) throw new Error(`joint encoder: weight "${name}" in ${mfile} has shape ${entry.shape.join('x')}, expected ${shape.join('x')}`);
+    if (entry.offset + n > all.length) throw new Error(`joint encoder: weight "${name}" runs past the end of ${wfile}`);
+    weights.set(name, all.subarray(entry.offset, entry.offset + n));
+  }
+  return { manifest, weights };
+}
+
+/** A loaded joint encoder: the {@link JointEncoder} contract plus introspection. */
+export interface LoadedJointEncoder extends JointEncoder {
+  /** Words the text tower knows (anything else in a caption is ignored and reported). */
+  readonly vocabulary: readonly string[];
+  /** The manifest (architecture, training provenance). */
+  readonly manifest: JointEncoderManifest;
+  /** The learned logit scale (CLIP's inverse temperature). */
+  readonly logitScale: number;
+  /** The network (for training code in this package; tensors stay inside `src/embed`). */
+  readonly network: JointEncoderNetwork;
+  /** Words of `text` that the encoder does not know, after normalisation (plurals, numerals, ...). */
+  unknownWords(text: string): string[];
+  /** Frees the weights; the encoder is unusable afterwards. */
+  dispose(): void;
+}
+
+/** Options of {@link jointEncoder}. */
+export interface JointEncoderOptions {
+  /** Directory holding `joint-encoder.json` + `.bin` (default: the shipped `data/encoder/`). */
+  dir?: string;
+}
+
+const loaded = new Map<string, Promise<LoadedJointEncoder>>();
+
+/**
+ * Loads the shipped joint image-text encoder (offline, from `data/encoder/`), a small CLIP-like model
+ * trained by `npm run train:encoder` on captioned MNIST digits and Fashion-MNIST items that no
+ * benchmark split uses. Images of any size and 1, 3 or 4 channels are accepted (resized to 28x28,
+ * gray replicated to RGB); texts are bags of words over its {@link LoadedJointEncoder.vocabulary}.
+ * Both embeddings are unit vectors in one 64-d space. `name` carries a hash of the weights, so
+ * embedding caches keyed by it go stale when the weights change. Repeated calls share one instance.
+ *
+ * @example
+ * ```ts
+ * const enc = await jointEncoder();
+ * const img = await enc.embedImages(test);                       // Matrix, test.labels.length x 64
+ * const txt = await enc.embedTexts(['a photo of a red digit']);  // Matrix, 1 x 64
+ * ```
+ */
+export function jointEncoder(options: JointEncoderOptions = {}): Promise<LoadedJointEncoder> {
+  const dir = path.resolve(options.dir ?? defaultEncoderDir());
+  let p = loaded.get(dir);
+  if (!p) {
+    p = (async () => {
+      await ensureBackend();
+      const { manifest, weights } = readJointEncoderFiles(dir);
+      const network = new JointEncoderNetwork(manifest.config, new Vocabulary(manifest.vocabulary), weights);
+      return wrapNetwork(network, manifest, () => loaded.delete(dir));
+    })();
+    p.catch(() => loaded.delete(dir));
+    loaded.set(dir, p);
+  }
+  return p;
+}
+
+/**
+ * Wraps a network (freshly trained, or loaded) as a {@link LoadedJointEncoder}.
+ *
+ * @example
+ * ```ts
+ * const enc = wrapNetwork(network, manifest);
+ * ```
+ */
+export function wrapNetwork(network: JointEncoderNetwork, manifest: JointEncoderManifest, onDispose?: () => void): LoadedJointEncoder {
+  const hash = hashParts([manifest.weightsSha256, JSON.stringify(manifest.config), manifest.vocabulary.join(' ')]).slice(0, 12);
+  const scale = network.logitScale();
+  const logitScale = scale.dataSync()[0];
+  scale.dispose();
+  let disposed = false;
+  const alive = (what: string) => {
+    if (disposed) throw new Error(`${what}: this joint encoder was disposed`);
+  };
+  const enc: LoadedJointEncoder = {
+    name: `joint-encoder@${hash}`,
+    dim: manifest.config.dim,
+    vocabulary: network.vocabulary.words,
+    manifest,
+    logitScale,
+    network,
+    async embedImages(split: ImageDataset, opts: EmbedOptions = {}): Promise<Matrix> {
+      alive('embedImages');
+      await ensureBackend();
+      return embedImagesWith(network, split, opts);
+    },
+    async embedTexts(texts: string[]): Promise<Matrix> {
+      alive('embedTexts');
+      if (!Array.isArray(texts)) throw new TypeError(`embedTexts: expected an array of strings, got ${typeof texts}`);
+      await ensureBackend();
+      return embedTextsWith(network, texts);
+    },
+    unknownWords(text: string): string[] {
+      return network.vocabulary.encode(text).unknown;
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      network.dispose();
+      onDispose?.();
+    },
+  };
+  return enc;
+}
+
+/** Embeds texts with a network; rows are unit vectors. */
+export function embedTextsWith(network: JointEncoderNetwork, texts: readonly string[]): Matrix {
+  const { dim } = network.config;
+  if (texts.length === 0) return { data: new Float32Array(0), rows: 0, cols: dim };
+  const { counts } = bagOfWords(network.vocabulary, texts);
+  const z = tf.tidy(() => network.textTower(tf.tensor2d(counts, [texts.length, network.vocabulary.size])));
+  const data = z.dataSync() as Float32Array;
+  z.dispose();
+  return { data: Float32Array.from(data), rows: texts.length, cols: dim };
+}
+
+/** Embeds a split's images with a network in batches; rows are unit vectors. */
+export function embedImagesWith(network: JointEncoderNetwork, split: ImageDataset, opts: EmbedOptions = {}): Matrix {
+  const what = `embedImages(${split?.name ?? 'split'})`;
+  if (split == null || typeof split !== 'object' || !(split.images instanceof Uint8Array)) throw new TypeError(`${what}: expected an ImageDataset with Uint8Array images`);
+  const { height: H, width: W, channels: C } = split;
+  const n = split.labels?.length ?? split.ids.length;
+  if (!(C === 1 || C === 3 || C === 4)) throw new RangeError(`${what}: images have ${C} channels; the joint encoder takes 1 (gray), 3 (RGB) or 4 (RGBA)`);
+  if (split.images.length !== n * H * W * C) throw new RangeError(`${what}: images has ${split.images.length} bytes, expected ${n} x ${H} x ${W} x ${C}`);
+  const batchSize = opts.batchSize ?? 256;
+  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`${what}: batchSize must be a positive integer, got ${batchSize}`);
+  const S = network.config.imageSize;
+  const { dim } = network.config;
+  const out = new Float32Array(n * dim);
+  const batches = Math.ceil(n / batchSize);
+  const bar = progress('embed (joint encoder)', batches);
+  for (let b = 0; b < batches; b++) {
+    const s = b * batchSize;
+    const e = Math.min(n, s + batchSize);
+    const pixels = toRgbFloats(split.images, s, e, H * W, C);
+    const z = tf.tidy(() => {
+      let x = tf.tensor4d(pixels, [e - s, H, W, 3]);
+      if (H !== S || W !== S) x = tf.image.resizeBilinear(x, [S, S], true);
+      return network.imageTower(x);
+    });
+    out.set(z.dataSync() as Float32Array, s * dim);
+    z.dispose();
+    bar.tick();
+  }
+  bar.done();
+  return { data: out, rows: n, cols: dim };
+}
+
+/** Images s..e-1 as RGB floats in [0, 1] (gray replicated, alpha dropped). */
+function toRgbFloats(images: Uint8Array, s: number, e: number, px: number, C: number): Float32Array {
+  const out = new Float32Array((e - s) * px * 3);
+  const k = 1 / 255;
+  let o = 0;
+  for (let i = s; i < e; i++) {
+    let p = i * px * C;
+    for (let q = 0; q < px; q++, p += C) {
+      if (C === 1) {
+        const v = images[p] * k;
+        out[o++] = v;
+        out[o++] = v;
+        out[o++] = v;
+      } else {
+        out[o++] = images[p] * k;
+        out[o++] = images[p + 1] * k;
+        out[o++] = images[p + 2] * k;
+      }
+    }
+  }
+  return out;
+}
