@@ -16,8 +16,17 @@ export interface PredictionTableLike {
   array(name: string): ArrayLike<unknown>;
 }
 
-/** Model outputs on a split: a table from `predict`, or the typed arrays from `predictArrays`. */
-export type PredictionsLike = PredictionTableLike | Pick<Predictions, 'pred' | 'confidence'>;
+/** Predicted class (and optionally true-class confidence) per row, e.g. from `predictArrays`. */
+export interface PredictionArraysLike {
+  pred: ArrayLike<number>;
+  confidence?: ArrayLike<number>;
+}
+
+/**
+ * Model outputs on a split: a table from `predict`, the typed arrays from `predictArrays`
+ * ({@link Predictions}), or any `{ pred, confidence? }` arrays.
+ */
+export type PredictionsLike = PredictionTableLike | PredictionArraysLike;
 
 /** {@link ScoresInput} with everything a split provides filled in. */
 export interface SplitInput extends ScoresInput {
