@@ -4,3 +4,4 @@ export * from './evaluate-ranking';
 export * from './captions';
 export * from './split-input';
 export * from './class-samples';
+export * from './score-columns';

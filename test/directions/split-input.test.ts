@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as aq from 'arquero';
 import type { ImageDataset } from '../../src/data/image-dataset';
-import { FailureDirections, classSamples, splitInput } from '../../src/directions';
+import { FailureDirections, classSamples, scoreColumns, splitInput } from '../../src/directions';
 import { setProgressSink } from '../../src/progress';
 import { syntheticSplits } from './synthetic';
 
@@ -120,5 +120,44 @@ describe('classSamples', () => {
       /class 1 \('dog'\) has no samples of split 'tiny'/,
     );
     assert.throws(() => classSamples(new FailureDirections(), 0, input), /not fitted/);
+  });
+});
+
+describe('scoreColumns', () => {
+  const groups = Array.from(S.test.group, (g) => (g ? 'hard' : 'easy'));
+  const test = dataset(S.test.labels, 'test', groups);
+  const val = dataset(S.val.labels, 'val');
+  const v = splitInput(val, S.val.latents, { pred: S.val.preds });
+  const dirs = new FailureDirections({ randomState: 0 }).setPreprocess(S.train.latents).fit(v.latents, v.labels, v.preds, { classNames: names });
+  const table = dirs.scores(splitInput(test, S.test.latents, predTable(test, S.test.preds, S.test.confidences)));
+
+  it('returns every vocabulary column typed and row-aligned, also after filtering and sorting', () => {
+    const t = table.filter((d: any) => d.label !== 2).orderby('score');
+    const c = scoreColumns(t);
+    const rows = t.objects() as any[];
+    assert.equal(c.n, rows.length);
+    assert.ok(c.score instanceof Float64Array && c.label instanceof Int32Array && c.correct instanceof Uint8Array);
+    rows.forEach((r, i) => {
+      assert.equal(c.id[i], r.id);
+      assert.ok(Object.is(c.score[i], r.score) || (Number.isNaN(c.score[i]) && Number.isNaN(r.score)));
+      assert.equal(c.label[i], r.label);
+      assert.equal(c.className[i], r.className);
+      assert.equal(c.pred[i], r.pred);
+      assert.equal(c.correct[i], r.correct ? 1 : 0);
+      assert.equal(c.confidence[i], r.confidence);
+      assert.equal(c.flagged[i], r.flagged ? 1 : 0);
+      assert.ok(Object.is(c.rankInClass[i], r.rankInClass) || (Number.isNaN(c.rankInClass[i]) && Number.isNaN(r.rankInClass)));
+      assert.equal(c.group![i], r.group);
+      assert.equal(c.split![i], 'test');
+    });
+    // Class 3 has no SVM: NaN scores and ranks pass through.
+    assert.ok(Array.from(c.label.keys()).some((i) => c.label[i] === 3 && Number.isNaN(c.score[i])));
+  });
+
+  it('names the missing column, or the null one', () => {
+    assert.throws(() => scoreColumns(table.select('id', 'score')), /no 'label' column \(columns: id, score\)/);
+    const noPreds = dirs.scores(splitInput(test, S.test.latents));
+    assert.throws(() => scoreColumns(noPreds), /column 'pred' is null at row 0 \(scores made without the model's predictions\)/);
+    assert.equal(scoreColumns(table.select(aq.not('group', 'split'))).group, undefined);
   });
 });
