@@ -11,7 +11,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The repository root (this file lives in `<root>/kernel/`). */
+/**
+ * The repository root (this file lives in `<root>/kernel/`).
+ *
+ * @example
+ * ```ts
+ * path.join(REPO_ROOT, 'notebooks');
+ * ```
+ */
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
 /** Options of {@link runNotebooks} and {@link runNotebook}. */
@@ -46,6 +53,11 @@ export interface NotebookRun {
  * A notebook cell failed. `cell` is the 0-based index of the cell in the notebook, `firstLine` the first
  * line of its source, `detail` what the kernel printed as the error. The partially executed copy is
  * still written to `executed` (and its HTML next to it).
+ *
+ * @example
+ * ```ts
+ * try { await runNotebook(file); } catch (e) { if (e instanceof NotebookError) console.log(e.cell, e.firstLine); }
+ * ```
  */
 export class NotebookError extends Error {
   constructor(
@@ -64,7 +76,14 @@ export class NotebookError extends Error {
   }
 }
 
-/** One or more notebooks failed; `failures` has one {@link NotebookError} each, `runs` the successes. */
+/**
+ * One or more notebooks failed; `failures` has one {@link NotebookError} each, `runs` the successes.
+ *
+ * @example
+ * ```ts
+ * try { await runNotebooks(); } catch (e) { if (e instanceof NotebookRunError) console.log(e.failures.length); }
+ * ```
+ */
 export class NotebookRunError extends Error {
   constructor(readonly failures: Error[], readonly runs: NotebookRun[]) {
     super(`${failures.length} notebook(s) failed:\n\n` + failures.map((f) => f.message).join('\n\n'));
@@ -92,7 +111,14 @@ function newestMtime(dir: string, ext: string): number {
   return newest;
 }
 
-/** Rebuilds `dist/` with tsc when any `src/**.ts` is newer than `dist/index.js`. */
+/**
+ * Rebuilds `dist/` with tsc when any `src/**.ts` is newer than `dist/index.js`.
+ *
+ * @example
+ * ```ts
+ * ensureBuilt(); // no-op when dist/ is current
+ * ```
+ */
 export function ensureBuilt(root = REPO_ROOT, log: (l: string) => void = (l) => process.stderr.write(l + '\n')): void {
   const out = path.join(root, 'dist', 'index.js');
   const built = fs.existsSync(out) ? fs.statSync(out).mtimeMs : 0;
@@ -106,12 +132,26 @@ export function ensureBuilt(root = REPO_ROOT, log: (l: string) => void = (l) => 
   fs.utimesSync(out, now, now);
 }
 
-/** The kernel prefix's share dir, for `JUPYTER_PATH`. */
+/**
+ * The kernel prefix's share dir, for `JUPYTER_PATH`.
+ *
+ * @example
+ * ```ts
+ * spawn('jupyter', ['kernelspec', 'list'], { env: { ...process.env, JUPYTER_PATH: jupyterPath() } });
+ * ```
+ */
 export function jupyterPath(root = REPO_ROOT): string {
   return path.join(root, 'kernel', 'jupyter', 'share', 'jupyter');
 }
 
-/** Runs `kernel/setup.sh` when the kernel is not registered or the self-link is missing. */
+/**
+ * Runs `kernel/setup.sh` when the kernel is not registered or the self-link is missing.
+ *
+ * @example
+ * ```ts
+ * ensureKernel(); // registers tslab in kernel/jupyter once
+ * ```
+ */
 export function ensureKernel(root = REPO_ROOT, log: (l: string) => void = (l) => process.stderr.write(l + '\n')): void {
   const check = spawnSync('bash', [path.join(root, 'kernel', 'setup.sh'), '--check'], { cwd: root, encoding: 'utf8' });
   if (check.status === 0) return;
@@ -120,7 +160,14 @@ export function ensureKernel(root = REPO_ROOT, log: (l: string) => void = (l) =>
   if (r.status !== 0) throw new Error(`kernel/setup.sh failed:\n${r.stdout}${r.stderr}`);
 }
 
-/** Resolves names like `00-tour` to notebook paths (all notebooks when `names` is empty). */
+/**
+ * Resolves names like `00-tour` to notebook paths (all notebooks when `names` is empty).
+ *
+ * @example
+ * ```ts
+ * listNotebooks(['00-tour']); // ['<root>/notebooks/00-tour.ipynb']
+ * ```
+ */
 export function listNotebooks(names: string[] | undefined, dir = path.join(REPO_ROOT, 'notebooks')): string[] {
   if (!names || names.length === 0) {
     if (!fs.existsSync(dir)) throw new Error(`no notebooks directory at ${dir}`);
@@ -209,7 +256,7 @@ export async function runNotebooks(opts: RunNotebooksOptions = {}): Promise<Note
       log(`  ok in ${r.seconds.toFixed(1)} s: ${path.relative(process.cwd(), r.html)} (${mb(r.htmlBytes)}), ${path.relative(process.cwd(), r.notebook)} (${mb(r.notebookBytes)})`);
     } catch (e) {
       failures.push(e as Error);
-      log(`  FAILED: ${(e as Error).message}`);
+      log(`  FAILED: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   if (failures.length) throw new NotebookRunError(failures, runs);

@@ -18,7 +18,14 @@ export interface PreviewSpec {
   layout: Record<string, unknown>;
 }
 
-/** plotly.js's default colorway (D3 category10). */
+/**
+ * plotly.js's default colorway (D3 category10).
+ *
+ * @example
+ * ```ts
+ * fig.data[k].marker = { color: COLORWAY[k % COLORWAY.length] };
+ * ```
+ */
 export const COLORWAY = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 const COLORSCALES: Record<string, Array<[number, string]>> = {
@@ -229,7 +236,7 @@ function binHistograms(
   const nb = num(hists[0].horizontal ? first.nbinsy : first.nbinsx, 0) || Math.max(5, Math.min(60, Math.ceil(2 * Math.cbrt(Math.max(1, all.length / hists.length)))));
   const size = num(bins.size, 0) || niceStep(hi - lo, nb);
   if (bins.start === undefined) lo = Math.floor(lo / size) * size;
-  const n = Math.max(1, Math.ceil((hi - lo) / size + 1e-9));
+  const n = Math.max(1, Math.ceil((hi - lo) / size - 1e-9));
   hists.forEach((h, k) => {
     const counts = new Float64Array(n);
     for (const v of h.vals) {
@@ -252,7 +259,8 @@ function fmtTick(v: number, step: number): string {
   const a = Math.abs(v);
   if (a >= 1e6 || (a < 1e-4 && a > 0)) return v.toExponential(Math.max(0, Math.min(6, Math.round(-Math.log10(step / a))))).replace('e+', 'e');
   const dec = Math.max(0, Math.min(10, -Math.floor(Math.log10(step) + 1e-9)));
-  return v.toFixed(dec);
+  const t = v.toFixed(dec);
+  return t.includes('.') ? t.replace(/\.?0+$/, '') : t;
 }
 
 function buildAxis(spec: Record<string, unknown>, values: Val[], barZero: boolean, padFrac: number, px0: number, px1: number): Axis {
@@ -369,8 +377,8 @@ export function figureSvg(spec: PreviewSpec, opts: { width?: number; height?: nu
   const yLabelW = Math.min(150, Math.max(20, ...provisional.ticks.map((t) => textWidth(t.label, 11))));
   const ml = 14 + yLabelW + (yTitle ? 22 : 0);
   const mr = 16 + Math.max(legendW, cbW) + (legendW && cbW ? 0 : 0);
-  const px0 = ml;
-  const px1 = Math.max(ml + 40, W - mr);
+  const px0 = Math.round(ml);
+  const px1 = Math.round(Math.max(ml + 40, W - mr));
   const py0 = H - mb;
   const py1 = mt;
   const xa = buildAxis(xSpec, xVals, xBarZero, xBarZero ? 0.05 : 0.06, px0, px1);
@@ -385,16 +393,17 @@ export function figureSvg(spec: PreviewSpec, opts: { width?: number; height?: nu
   for (const t of xa.ticks) {
     const x = toPx(xa, xa.type === 'category' ? xa.categories[t.v] : xa.type === 'log' ? Math.pow(10, t.v) : t.v);
     if (!Number.isFinite(x)) continue;
-    if (xa.type !== 'category') out.push(`<line x1="${r1(x)}" x2="${r1(x)}" y1="${py1}" y2="${py0}" stroke="#eee"/>`);
+    if (xa.type !== 'category' && xSpec.showgrid !== false) out.push(`<line x1="${r1(x)}" x2="${r1(x)}" y1="${py1}" y2="${py0}" stroke="#eee"/>`);
     out.push(`<text x="${r1(x)}" y="${py0 + 16}" ${font} font-size="11" fill="#444" text-anchor="middle">${escapeXml(fitText(t.label, 11, 90))}</text>`);
   }
   for (const t of ya.ticks) {
     const y = toPx(ya, ya.type === 'category' ? ya.categories[t.v] : ya.type === 'log' ? Math.pow(10, t.v) : t.v);
     if (!Number.isFinite(y)) continue;
-    if (ya.type !== 'category') out.push(`<line x1="${px0}" x2="${px1}" y1="${r1(y)}" y2="${r1(y)}" stroke="${t.v === 0 ? '#444' : '#eee'}"/>`);
+    const zero = t.v === 0 && ya.type === 'linear' && ySpec.zeroline !== false;
+    if (ya.type !== 'category' && (zero || ySpec.showgrid !== false)) out.push(`<line x1="${px0}" x2="${px1}" y1="${r1(y)}" y2="${r1(y)}" stroke="${zero ? '#444' : '#eee'}"/>`);
     out.push(`<text x="${px0 - 6}" y="${r1(y + 4)}" ${font} font-size="11" fill="#444" text-anchor="end">${escapeXml(fitText(t.label, 11, yLabelW))}</text>`);
   }
-  if (xa.type === 'linear' && xa.lo < 0 && xa.hi > 0) {
+  if (xa.type === 'linear' && xSpec.zeroline !== false && Math.min(xa.lo, xa.hi) < 0 && Math.max(xa.lo, xa.hi) > 0) {
     const x = toPx(xa, 0);
     out.push(`<line x1="${r1(x)}" x2="${r1(x)}" y1="${py1}" y2="${py0}" stroke="#444"/>`);
   }
@@ -486,7 +495,7 @@ function drawBars(out: string[], bars: BarItem[], barmode: string, xa: Axis, ya:
     const w = (band * fill) / groups;
     b.pos.forEach((p, i) => {
       const c = toPx(posAxis, p);
-      if (!Number.isFinite(c)) return;
+      if (!Number.isFinite(c) || b.value[i] === 0) return;
       const start = c - (band * fill) / 2 + k * w;
       const v0 = toPx(valAxis, valAxis.type === 'log' ? Math.max(b.base[i], 1e-300) : b.base[i]);
       const v1 = toPx(valAxis, b.base[i] + b.value[i]);
@@ -576,5 +585,5 @@ function drawShapes(out: string[], layout: Record<string, unknown>, xa: Axis, ya
  * ```
  */
 export function figurePng(spec: PreviewSpec, opts: { width?: number; height?: number } = {}): Buffer {
-  return svgToPngSync(figureSvg(spec, opts), 'figure preview');
+  return svgToPngSync(figureSvg(spec, opts), { palette: true, what: 'figure preview' });
 }

@@ -11,7 +11,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** The font family name to use in SVG overlays rendered by sharp. */
+/**
+ * The font family name to use in SVG overlays rendered by sharp.
+ *
+ * @example
+ * ```ts
+ * `<text font-family="${FONT_FAMILY}" font-size="12">label</text>`;
+ * ```
+ */
 export const FONT_FAMILY = 'DejaVu Sans';
 
 /**
@@ -29,7 +36,14 @@ export function fontDir(): string {
 
 let configured: string | undefined;
 
-/** The fontconfig file content: only the shipped fonts, with a private cache directory. */
+/**
+ * The fontconfig file content: only the shipped fonts, with a private cache directory.
+ *
+ * @example
+ * ```ts
+ * fs.writeFileSync('fonts.conf', fontsConf(fontDir(), '/tmp/fc-cache'));
+ * ```
+ */
 export function fontsConf(fonts: string, cache: string): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return [

@@ -9,7 +9,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-/** JSON-safe copy of a Plotly spec: typed arrays become arrays, non-finite numbers `null`, floats rounded. */
+/**
+ * JSON-safe copy of a Plotly spec: typed arrays become arrays, non-finite numbers `null`, floats rounded.
+ *
+ * @example
+ * ```ts
+ * plotlyJson({ x: new Float32Array([0.1, NaN]) }); // { x: [0.1, null] }
+ * ```
+ */
 export function plotlyJson(spec: unknown, digits = 7): unknown {
   const round = (v: number) => (Number.isFinite(v) ? (Number.isInteger(v) ? v : Number(v.toPrecision(digits))) : null);
   const walk = (v: unknown): unknown => {
@@ -27,7 +34,14 @@ export function plotlyJson(spec: unknown, digits = 7): unknown {
   return walk(spec);
 }
 
-/** JSON text that is safe inside an HTML `<script>` element. */
+/**
+ * JSON text that is safe inside an HTML `<script>` element.
+ *
+ * @example
+ * ```ts
+ * `<script>var spec = ${scriptSafeJson(spec)};</script>`;
+ * ```
+ */
 export function scriptSafeJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
@@ -56,7 +70,14 @@ export function plotlyVersion(): string {
 
 let packed: { b64: string; version: string; sha: string } | undefined;
 
-/** plotly.min.js, gzip-compressed (level 9, deterministic) and base64-encoded; computed once per process. */
+/**
+ * plotly.min.js, gzip-compressed (level 9, deterministic) and base64-encoded; computed once per process.
+ *
+ * @example
+ * ```ts
+ * zlib.gunzipSync(Buffer.from(packedPlotly().b64, 'base64')); // plotly.min.js
+ * ```
+ */
 export function packedPlotly(): { b64: string; version: string; sha: string } {
   if (!packed) {
     const src = fs.readFileSync(plotlyPath());

@@ -66,7 +66,14 @@ function trimZeros(s: string): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
-/** An integer with thousands separators: `12,345`. */
+/**
+ * An integer with thousands separators: `12,345`.
+ *
+ * @example
+ * ```ts
+ * formatCount(12345); // '12,345'
+ * ```
+ */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
