@@ -6,8 +6,9 @@
  *   decision value is negative on the failure side, a low confidence is suspicious), so
  *   `positive: 'low'` is the default. Pass `positive: 'high'` for the usual machine-learning
  *   convention (higher score = more likely positive, as scikit-learn's `roc_auc_score`).
- * - A sample whose score is `NaN` is **excluded** (with its target entry) before anything is
- *   computed; `±Infinity` is a valid, orderable score.
+ * - A sample whose score is `NaN` (or `null` / `undefined`, Arquero's missing value) is
+ *   **excluded** (with its target entry) before anything is computed; `±Infinity` is a valid,
+ *   orderable score.
  * - A **mask** marks positives: `Uint8Array` / numbers (non-zero = true) or booleans.
  */
 
@@ -71,7 +72,8 @@ export function rankedInput(scores: Scores, target: Mask, opts: RankingOptions |
   const side = positiveSide(opts, caller);
   let m = 0;
   for (let i = 0; i < n; i++) {
-    const s = scores[i];
+    const s = scores[i] as unknown;
+    if (s == null) continue;
     if (typeof s !== 'number') throw new TypeError(`${caller}: scores[${i}] is ${String(s)}; expected a number`);
     if (!Number.isNaN(s)) m++;
   }
@@ -81,7 +83,7 @@ export function rankedInput(scores: Scores, target: Mask, opts: RankingOptions |
   let j = 0;
   for (let i = 0; i < n; i++) {
     const s = scores[i];
-    if (Number.isNaN(s)) continue;
+    if (s == null || Number.isNaN(s)) continue;
     key[j] = side === 'low' ? s : -s;
     y[j] = maskBit(target, i, caller, 'target');
     kept[j] = i;

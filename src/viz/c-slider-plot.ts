@@ -169,7 +169,7 @@ export function cSliderPlot(data: CSliderData, opts: CSliderPlotOptions = {}): F
   layout.xaxis = axis('SVM score (negative = failure side)', { domain: [0, 0.47], range: ranges[active] });
   layout.yaxis = axis(histTitle, { domain: [0, 0.92], rangemode: 'tozero' });
   layout.barmode = 'overlay';
-  layout.shapes = [verticalLine(0)];
+  layout.shapes = [verticalLine(0, 'x', 'y', [0, 0.92])];
   layout.legend = { x: 0, y: 1, xanchor: 'left', yanchor: 'bottom', orientation: 'h' };
   layout.sliders = [
     {

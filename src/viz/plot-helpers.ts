@@ -73,9 +73,14 @@ export function axis(title: string, extra: Record<string, unknown> = {}): Record
   return { title: { text: title }, showgrid: true, gridcolor: '#e5e5e5', zeroline: false, linecolor: '#444', ticks: 'outside', ...extra };
 }
 
-/** @internal A vertical dashed line at x = `x` across the whole plot height of axis pair `xref`/`yref`. */
-export function verticalLine(x: number, xref = 'x', yref = 'y'): Record<string, unknown> {
-  return { type: 'line', xref, yref: `${yref} domain`, x0: x, x1: x, y0: 0, y1: 1, line: { color: '#444', width: 1, dash: 'dash' }, layer: 'above' };
+/**
+ * @internal A vertical dashed line at x = `x` across the plot height of axis pair `xref`/`yref`.
+ * With `paperSpan` (the y axis's domain) the line is placed in paper coordinates instead, which
+ * simple renderers (the static preview) understand; use it for the main `y` axis.
+ */
+export function verticalLine(x: number, xref = 'x', yref = 'y', paperSpan?: [number, number]): Record<string, unknown> {
+  const [y0, y1] = paperSpan ?? [0, 1];
+  return { type: 'line', xref, yref: paperSpan ? 'paper' : `${yref} domain`, x0: x, x1: x, y0, y1, line: { color: '#444', width: 1, dash: 'dash' }, layer: 'above' };
 }
 
 /** @internal Finite min and max of `a` (NaN, NaN when there is none). */

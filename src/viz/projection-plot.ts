@@ -130,7 +130,7 @@ export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions
   layout.yaxis = axis(`PC1 orthogonal to the direction${pct}`);
   layout.legend = { title: { text: colorBy === 'correct' ? 'prediction' : 'group (x = wrong)' } };
   if (opts.boundary ?? true) {
-    layout.shapes = [verticalLine(0)];
+    layout.shapes = [verticalLine(0, 'x', 'y', [0, 1])];
     layout.annotations = [
       { xref: 'x', yref: 'paper', x: 0, y: 1, yanchor: 'bottom', showarrow: false, text: 'decision boundary', font: { size: 10, color: '#444' } },
     ];

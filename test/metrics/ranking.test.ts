@@ -51,6 +51,9 @@ describe('auroc', () => {
     assert.equal(auroc([-Infinity, Infinity], [1, 0]), 1);
     assert.ok(Number.isNaN(auroc([1, 2], [1, 1])));
     assert.ok(Number.isNaN(auroc([NaN, 2], [1, 0])));
+    // null / undefined (Arquero's missing values) count as NaN
+    assert.equal(auroc([null as any, -1, 1, undefined as any], [0, 1, 0, 1]), 1);
+    assert.throws(() => auroc(['1' as any], [1]), /scores\[0\] is 1; expected a number/);
   });
   it('rejects bad input naming it', () => {
     assert.throws(() => auroc([1, 2], [1]), /auroc: scores has 2 entries but target has 1/);
