@@ -21,7 +21,7 @@ export interface HiddenSubclassOptions extends CorpusLoadOptions {
   /** Seed for the split assignment and the subsampling (default 0). */
   seed?: number;
   /**
-   * Images per split before subsampling (defaults: train 20000, val 5000, unlabeled 15000 drawn from
+   * Images per split before subsampling (defaults: train 12000, val 6000, unlabeled 12000 drawn from
    * Fashion-MNIST train images 0..39999; test 10000 = the Fashion-MNIST test images).
    */
   sizes?: Partial<SplitSizes>;
@@ -33,14 +33,22 @@ export interface HiddenSubclassSplits extends DatasetSplits {
   protocol: { superclasses: Superclass[]; subsample: number; seed: number; sizes: SplitSizes; hidden: string[] };
 }
 
-/** Default grouping of the ten Fashion-MNIST classes; the hidden subclass of each is rare in train. */
+/**
+ * Default grouping of the ten Fashion-MNIST classes; the hidden subclass of each is rare in train.
+ *
+ * A rare subclass only becomes a failure when it looks like another superclass, so the hidden ones
+ * were chosen for that: dresses resemble tops (measured with the small CNN, seed 0, subsample 0.25:
+ * Dress test accuracy falls from ~0.91 to ~0.63-0.78), T-shirts resemble dresses (~0.94 -> ~0.90 at
+ * subsample 0.1), while rare sandals still look like footwear and are mostly classified correctly
+ * (a control: rarity alone is not a failure).
+ */
 export const DEFAULT_SUPERCLASSES: Superclass[] = [
-  { name: 'tops', classes: ['T-shirt/top', 'Pullover', 'Coat', 'Shirt'], hidden: 'Shirt' },
+  { name: 'tops', classes: ['T-shirt/top', 'Pullover', 'Coat', 'Shirt'], hidden: 'T-shirt/top' },
   { name: 'footwear', classes: ['Sandal', 'Sneaker', 'Ankle boot'], hidden: 'Sandal' },
   { name: 'other', classes: ['Trouser', 'Dress', 'Bag'], hidden: 'Dress' },
 ];
 
-const DEFAULT_SIZES: SplitSizes = { train: 20000, val: 5000, unlabeled: 15000, test: 10000 };
+const DEFAULT_SIZES: SplitSizes = { train: 12000, val: 6000, unlabeled: 12000, test: 10000 };
 const TRAIN_PART = { start: 0, end: 40000 };
 const TEST_PART = { start: 60000, end: 70000 };
 
@@ -49,20 +57,22 @@ const TEST_PART = { start: 60000, end: 70000 };
  * Jain et al. 2023, after the CIFAR-100 superclass setups of BREEDS / Santurkar et al. 2021).
  *
  * Protocol:
- * 1. Labels are superclasses (default: tops = T-shirt/top, Pullover, Coat, Shirt; footwear =
- *    Sandal, Sneaker, Ankle boot; other = Trouser, Dress, Bag). `groups[i]` is the original
- *    Fashion-MNIST class name, the ground-truth subpopulation.
+ * 1. Labels are superclasses (default {@link DEFAULT_SUPERCLASSES}: tops = T-shirt/top, Pullover,
+ *    Coat, Shirt; footwear = Sandal, Sneaker, Ankle boot; other = Trouser, Dress, Bag; hidden:
+ *    T-shirt/top, Sandal, Dress). `groups[i]` is the original Fashion-MNIST class name, the
+ *    ground-truth subpopulation.
  * 2. Train, val and unlabeled are dealt from a seeded shuffle of Fashion-MNIST train images 0..39999
  *    (the analysis range; 40000..59999 are reserved for the encoder); test is drawn from the 10,000
  *    Fashion-MNIST test images (60000..69999). Classes not in any superclass are dropped.
- * 3. In train only, each superclass's `hidden` subclass keeps a `subsample` fraction (default 0.25)
- *    of its images, chosen with the seed; it stays at its natural share in val, unlabeled and test.
- *    So the hidden subclasses are rare in train but ordinary elsewhere: the expected failure mode.
+ * 3. In train only, each superclass's `hidden` subclass keeps a `subsample` fraction (default 0.25;
+ *    0.1 gives stronger failures) of its images, chosen with the seed; it stays at its natural share
+ *    in val, unlabeled and test. So the hidden subclasses are rare in train but ordinary elsewhere:
+ *    the expected failure mode, strongest for hidden subclasses resembling another superclass.
  *
  * @example
  * ```ts
  * const { train, test, protocol } = await hiddenSubclass({ seed: 0 });
- * protocol.hidden; // ['Shirt', 'Sandal', 'Dress']
+ * protocol.hidden; // ['T-shirt/top', 'Sandal', 'Dress']
  * ```
  */
 export async function hiddenSubclass(opts: HiddenSubclassOptions = {}): Promise<HiddenSubclassSplits> {

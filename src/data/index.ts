@@ -9,3 +9,8 @@ export * from './load-fashion-mnist';
 export type { SplitName, SplitSizes } from './split-plan';
 export * from './colored-mnist';
 export * from './hidden-subclass';
+export type { DecodeOptions, LoadReport } from './decode-images';
+export { IMAGE_EXTENSIONS } from './decode-images';
+export * from './image-folder';
+export * from './from-manifest';
+export * from './csv';

@@ -104,7 +104,8 @@ export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): E
       throw new Error(`modelEncoder: model '${lm.name}' has no layer '${layer}' (layers: ${lm.layers.map((l) => l.name).join(', ')})`);
     }
     const sub = tf.model({ inputs: lm.inputs, outputs: target.output as tf.SymbolicTensor });
-    run = (x) => sub.predict(x) as tf.Tensor;
+    // predict() would re-split each batch into 32s, which is slow on wasm; run the batch whole.
+    run = (x) => sub.predict(x, { batchSize: x.shape[0] }) as tf.Tensor;
     const shape = (target.outputShape as Array<number | null>).slice(1);
     dim = pool === 'avg' && shape.length === 3 ? (shape[2] as number) : shape.reduce<number>((a, b) => a * (b ?? NaN), 1);
     if (!Number.isFinite(dim)) dim = -1; // known after the first batch

@@ -61,7 +61,9 @@ export async function predictArrays(model: AnyModel, split: ImageDataset, opts: 
   for (let s = 0; s < n; s += batchSize) {
     const e = Math.min(n, s + batchSize);
     const out = tf.tidy(() => {
-      let y = firstOutput(model.predict(batchTensor(split, s, e, spec)));
+      // LayersModel.predict would re-split the batch into 32s (slow on wasm); run it whole.
+      const x = batchTensor(split, s, e, spec);
+      let y = firstOutput(model instanceof tf.LayersModel ? model.predict(x, { batchSize: e - s }) : model.predict(x));
       if (y.rank !== 2) y = tf.reshape(y, [e - s, -1]);
       return y.dataSync() as Float32Array;
     });
