@@ -22,7 +22,9 @@
  * unconverged after `maxIter` outer iterations.
  *
  * Data are row-major Float32; the weight vector and all accumulators are Float64. The inner loops
- * allocate nothing.
+ * allocate nothing; the two O(d) loops per coordinate (w'x_i and w += d x_i) run in a wasm SIMD
+ * kernel when the runtime has one (`simd-kernel.ts`), else in plain JavaScript. Training rows can
+ * be a view (`rowIndex`) into a larger matrix, so cross-validation folds need no copies.
  */
 import { Random } from '../random';
 import { simdKernel } from './simd-kernel';
@@ -144,11 +146,11 @@ export function solveDualCD(
   const tail = cols & ~3;
   let wb = w[cols];
   // The two O(cols) loops run in the wasm SIMD kernel when available (weights copied in and out).
-  const kernel = simdKernel();
+  let kernel = simdKernel();
+  if (kernel && !kernel.load(x, cols + 1)) kernel = null;
   let xBase = 0;
   let rowBytes = 0;
   if (kernel) {
-    kernel.load(x, cols + 1);
     kernel.weights().set(w);
     xBase = kernel.xOff;
     rowBytes = cols * 4;
@@ -403,8 +405,7 @@ function libsvmIntercept(p: DualCDProblem, alpha: Float64Array, w: Float64Array,
 export function scoreRows(x: Float32Array, cols: number, rows: number, rowIndex: Int32Array | null, w: ArrayLike<number>, b: number): Float64Array {
   const out = new Float64Array(rows);
   const kernel = simdKernel();
-  if (kernel) {
-    kernel.load(x, cols + 1);
+  if (kernel && kernel.load(x, cols + 1)) {
     const kw = kernel.weights();
     for (let j = 0; j < cols; j++) kw[j] = w[j];
     const base = kernel.xOff;

@@ -24,7 +24,10 @@ export interface LinearSVCParams {
   classWeight: ClassWeight;
   /** Stopping tolerance on the projected gradient (liblinear's eps). Default 1e-4, as scikit-learn. */
   tol: number;
-  /** Maximum outer iterations (passes over the active set). Default 1000, as scikit-learn. */
+  /**
+   * Maximum outer iterations (passes over the active set). Default 1000, as scikit-learn. With a
+   * free intercept the cap counts passes over all of its proximal steps together.
+   */
   maxIter: number;
   /** Learn an intercept through an augmented constant feature. Default true. */
   fitIntercept: boolean;

@@ -12,8 +12,11 @@
 
 /** The wasm kernel: weights live at byte 0, the resident data at `xOff`. */
 export interface SimdKernel {
-  /** Makes `x` resident (copying it unless it already is) and reserves `wLen` Float64 weights. */
-  load(x: Float32Array, wLen: number): void;
+  /**
+   * Makes `x` resident (copying it unless it already is) and reserves `wLen` Float64 weights.
+   * Returns false when wasm memory cannot grow that far (callers then use plain loops).
+   */
+  load(x: Float32Array, wLen: number): boolean;
   /** Byte offset of the resident data. */
   readonly xOff: number;
   /** Float64 view of the weights (refresh after `load`, which may grow memory). */
@@ -192,29 +195,39 @@ export function simdKernel(): SimdKernel | null {
     const memory = inst.exports.memory as WebAssembly.Memory;
     const dot = inst.exports.dot as (x: number, w: number, n: number) => number;
     const axpy = inst.exports.axpy as (d: number, x: number, w: number, n: number) => void;
-    let resident: Float32Array | null = null;
+    // A weak reference: the kernel must not keep a caller's matrix alive.
+    let resident: WeakRef<Float32Array> | null = null;
     let residentLen = 0;
     let xOff = 0;
     let wCap = 0;
-    const ensure = (bytes: number) => {
+    const ensure = (bytes: number): boolean => {
       const have = memory.buffer.byteLength;
-      if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
+      if (bytes <= have) return true;
+      try {
+        memory.grow(Math.ceil((bytes - have) / 65536));
+        return true;
+      } catch {
+        return false;
+      }
     };
     cached = {
-      load(x: Float32Array, wLen: number) {
+      load(x: Float32Array, wLen: number): boolean {
         const wBytes = Math.ceil((wLen * 8) / 16) * 16;
         if (wBytes > wCap) {
           // Weights grew: the data must move, so drop the resident copy.
+          if (!ensure(wBytes)) return false;
           wCap = wBytes;
           resident = null;
         }
-        if (resident !== x || residentLen !== x.length) {
+        if (resident === null || resident.deref() !== x || residentLen !== x.length) {
+          resident = null;
+          if (!ensure(wCap + x.byteLength)) return false;
           xOff = wCap;
-          ensure(xOff + x.byteLength);
           new Float32Array(memory.buffer, xOff, x.length).set(x);
-          resident = x;
+          resident = new WeakRef(x);
           residentLen = x.length;
         }
+        return true;
       },
       get xOff() {
         return xOff;
