@@ -1,0 +1,154 @@
+/**
+ * Acceptance of automatic captioning (issue 5, item 5), as in the paper: the SVMs are fit in the
+ * joint encoder's space (image embeddings whitened with the train split, L2-normalised), then
+ * candidate captions minus the reference caption are scored through each class's SVM.
+ *
+ * - Colored MNIST: each class's top negative caption must name the minority colour (class
+ *   'digit 0-4' is red in train, so its minority is green; 'digit 5-9' -> red).
+ * - Hidden subclass (Fashion-MNIST superclasses): each superclass's top negative caption must name
+ *   its under-represented subclass (Shirt, Sandal, Dress by default).
+ *
+ * The peer is chance: the fraction of candidates that would count as a success, i.e. the success
+ * rate of a random ranking.
+ */
+import { coloredMnist } from '../../src/data/colored-mnist';
+import { hiddenSubclass } from '../../src/data/hidden-subclass';
+import type { DatasetSplits, ImageDataset } from '../../src/data/image-dataset';
+import { FailureDirections } from '../../src/directions/failure-directions';
+import { captionCandidates, rankCaptions, retrieveByCaption, type CaptionCandidate } from '../../src/directions/captions';
+import type { LoadedJointEncoder } from '../../src/embed/joint-encoder';
+import { predictArrays } from '../../src/model/predict';
+import { trainClassifier } from '../../src/model/train-classifier';
+import { DIGIT_WORDS } from '../../src/embed/caption-templates';
+
+export interface CaptionTrial {
+  benchmark: 'coloredMnist' | 'hiddenSubclass';
+  seed: number;
+  classId: number;
+  className: string;
+  /** What the top caption must name. */
+  target: string;
+  success: boolean;
+  /** Fraction of candidates naming the target (success rate of a random ranking). */
+  chance: number;
+  nCandidates: number;
+  /** 0-based rank of the first caption naming the target. */
+  firstTargetRank: number;
+  top: { caption: string; score: number }[];
+  reference: string;
+  /** Validation errors / size of the class, the SVM's C and its CV balanced accuracy. */
+  nErrors: number;
+  n: number;
+  cvBalancedAccuracy: number | null;
+  /** The paper's check: model accuracy on the 50 test images nearest the top caption, vs the class overall. */
+  retrieval: { k: number; accuracy: number; classAccuracy: number };
+}
+
+const COLOUR_ADJECTIVES = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'white'];
+const OTHER_DIGIT_ADJECTIVES = ['thin', 'thick', 'small', 'large', 'dark', 'bright'];
+const DIGIT_PREPOSITIONS = [null, 'on the left', 'on the right', 'slanted to the left', 'slanted to the right'];
+
+function classSubset(ds: ImageDataset, classId: number): { rows: number[]; split: ImageDataset } {
+  const rows: number[] = [];
+  for (let i = 0; i < ds.labels.length; i++) if (ds.labels[i] === classId) rows.push(i);
+  const px = ds.height * ds.width * ds.channels;
+  const images = new Uint8Array(rows.length * px);
+  rows.forEach((r, k) => images.set(ds.images.subarray(r * px, (r + 1) * px), k * px));
+  return {
+    rows,
+    split: {
+      ...ds,
+      images,
+      labels: Int32Array.from(rows, (r) => ds.labels[r]),
+      ids: rows.map((r) => ds.ids[r]),
+      groups: ds.groups ? rows.map((r) => ds.groups![r]) : undefined,
+    },
+  };
+}
+
+async function analyse(
+  benchmark: CaptionTrial['benchmark'],
+  seed: number,
+  splits: DatasetSplits,
+  enc: LoadedJointEncoder,
+  epochs: number,
+  candidatesFor: (classId: number) => CaptionCandidate[],
+  targetFor: (classId: number) => string,
+  names: (c: CaptionCandidate, target: string) => boolean,
+): Promise<CaptionTrial[]> {
+  const { train, val, test } = splits;
+  const model = await trainClassifier(train, { arch: 'small-cnn', epochs, seed });
+  const predVal = (await predictArrays(model, val)).pred;
+  const predTest = (await predictArrays(model, test)).pred;
+  model.dispose();
+  const fd = new FailureDirections({ randomState: seed });
+  fd.setPreprocess(await enc.embedImages(train));
+  fd.fit(await enc.embedImages(val), val.labels, predVal, { classNames: val.classNames });
+  const cv = fd.cv_.objects() as { n: number; nErrors: number; cvBalancedAccuracy: number | null; status: string }[];
+  const zTest = await enc.embedImages(test);
+  const out: CaptionTrial[] = [];
+  for (let c = 0; c < val.classNames.length; c++) {
+    const target = targetFor(c);
+    const cands = candidatesFor(c);
+    const hits = cands.filter((k) => names(k, target)).length;
+    const base = { benchmark, seed, classId: c, className: val.classNames[c], target, chance: hits / cands.length, nCandidates: cands.length, nErrors: cv[c].nErrors, n: cv[c].n, cvBalancedAccuracy: cv[c].cvBalancedAccuracy };
+    if (cv[c].status !== 'ok') {
+      out.push({ ...base, success: false, firstTargetRank: -1, top: [], reference: '', retrieval: { k: 0, accuracy: NaN, classAccuracy: NaN } });
+      continue;
+    }
+    const table = await rankCaptions(fd, enc, c, cands);
+    const rows = table.objects() as { caption: string; score: number; adjective: string | null; noun: string | null; preposition: string | null }[];
+    const byCaption = new Map(cands.map((k) => [k.caption, k]));
+    const first = rows.findIndex((r) => names(byCaption.get(r.caption)!, target));
+    // Retrieval check within the class's test images.
+    const { rows: testRows, split: testClass } = classSubset(test, c);
+    const zc = { data: new Float32Array(testRows.length * zTest.cols), rows: testRows.length, cols: zTest.cols };
+    testRows.forEach((r, k) => zc.data.set(zTest.data.subarray(r * zTest.cols, (r + 1) * zTest.cols), k * zTest.cols));
+    const preds = Int32Array.from(testRows, (r) => predTest[r]);
+    const ret = await retrieveByCaption(enc, rows[0].caption, testClass, 50, { latents: zc, predictions: preds });
+    out.push({
+      ...base,
+      success: first === 0,
+      firstTargetRank: first,
+      top: rows.slice(0, 5).map((r) => ({ caption: r.caption, score: r.score })),
+      reference: `a photo of a ${val.classNames[c]}`,
+      retrieval: { k: ret.k, accuracy: ret.accuracy, classAccuracy: ret.splitAccuracy },
+    });
+  }
+  return out;
+}
+
+/** Colored MNIST trials for one seed. */
+export async function coloredMnistTrials(enc: LoadedJointEncoder, seed: number, trainCorr = 0.95): Promise<CaptionTrial[]> {
+  const splits = await coloredMnist({ trainCorr, seed });
+  const [label0, label1] = [splits.protocol.tint.label0, splits.protocol.tint.label1];
+  // Train tints agree with the label with probability trainCorr: class 0's minority is label 1's tint.
+  const minority = [label1, label0];
+  const digitsOf = [DIGIT_WORDS.slice(0, 5), DIGIT_WORDS.slice(5)];
+  return analyse(
+    'coloredMnist',
+    seed,
+    splits,
+    enc,
+    5,
+    (c) => captionCandidates({ nouns: ['digit', 'number', ...digitsOf[c]], adjectives: [null, ...COLOUR_ADJECTIVES, ...OTHER_DIGIT_ADJECTIVES], prepositions: DIGIT_PREPOSITIONS }),
+    (c) => minority[c],
+    (k, target) => k.adjective === target,
+  );
+}
+
+/** Hidden-subclass trials for one seed. */
+export async function hiddenSubclassTrials(enc: LoadedJointEncoder, seed: number): Promise<CaptionTrial[]> {
+  const splits = await hiddenSubclass({ seed });
+  const supers = splits.protocol.superclasses;
+  return analyse(
+    'hiddenSubclass',
+    seed,
+    splits,
+    enc,
+    3,
+    (c) => captionCandidates({ nouns: supers[c].classes, adjectives: [null, 'dark', 'bright', 'small', 'large', 'white', 'gray'] }),
+    (c) => supers[c].hidden,
+    (k, target) => k.noun === target,
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench:encoder` — the joint encoder's quality report.
+ *
+ *   npm run bench:encoder -- [--seeds 3] [--skip-captions]
+ *
+ * 1. Zero-shot accuracy (Fashion-MNIST test, MNIST analysis digits, Colored MNIST) vs chance.
+ * 2. Attribute retrieval: precision of the top 50 images for a caption vs the attribute's base rate.
+ * 3. Caption acceptance across seeds (see captions.ts) vs the success rate of a random ranking.
+ * Writes bench/results/encoder.json and prints the tables.
+ */
+import * as path from 'node:path';
+import { backendName, ensureBackend } from '../../src/model/backend';
+import { jointEncoder } from '../../src/embed/joint-encoder';
+import { setProgressSink } from '../../src/progress';
+import { writeFileAtomic } from '../../src/data/cache';
+import { encoderQuality } from './quality';
+import { coloredMnistTrials, hiddenSubclassTrials, type CaptionTrial } from './captions';
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return rows.map((r, i) => r.map((c, j) => c.padEnd(w[j])).join('  ') + (i === 0 ? '\n' + w.map((n) => '-'.repeat(n)).join('  ') : '')).join('\n');
+}
+
+async function main() {
+  const argv = process.argv;
+  const seedsAt = argv.indexOf('--seeds');
+  const nSeeds = seedsAt >= 0 ? Number(argv[seedsAt + 1]) : 3;
+  const skipCaptions = argv.includes('--skip-captions');
+  if (!process.stderr.isTTY) setProgressSink(null);
+  await ensureBackend();
+  const t0 = Date.now();
+  const enc = await jointEncoder();
+  console.log(`encoder ${enc.name} (dim ${enc.dim}, ${enc.vocabulary.length} words, logit scale ${enc.logitScale.toFixed(1)}); backend ${backendName()}`);
+
+  const { zeroShot, retrieval } = await encoderQuality(enc);
+  console.log('\nZero-shot classification');
+  console.log(table([['dataset', 'prompts', 'n', 'accuracy', 'chance', 'ratio'], ...zeroShot.map((r) => [r.dataset, r.prompts, String(r.n), pct(r.accuracy), pct(r.chance), (r.accuracy / r.chance).toFixed(1) + 'x'])]));
+  console.log('\nAttribute retrieval (precision of the top 50 images)');
+  console.log(table([['images', 'caption', 'P@50', 'base rate', 'ratio'], ...retrieval.map((r) => [r.set, r.caption, pct(r.precision), pct(r.baseRate), (r.precision / r.baseRate).toFixed(1) + 'x'])]));
+
+  const trials: CaptionTrial[] = [];
+  if (!skipCaptions) {
+    for (let seed = 0; seed < nSeeds; seed++) {
+      trials.push(...(await coloredMnistTrials(enc, seed)));
+      trials.push(...(await hiddenSubclassTrials(enc, seed)));
+      console.error(`captions: seed ${seed} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    console.log('\nCaptioning failure directions (top negative caption)');
+    console.log(
+      table([
+        ['benchmark', 'seed', 'class', 'errors/n', 'target', 'ok', 'rank', 'top caption', 'acc@50 / class'],
+        ...trials.map((t) => [
+          t.benchmark,
+          String(t.seed),
+          t.className,
+          `${t.nErrors}/${t.n}`,
+          t.target,
+          t.success ? 'yes' : 'NO',
+          String(t.firstTargetRank),
+          t.top[0]?.caption ?? '(no SVM)',
+          `${pct(t.retrieval.accuracy)} / ${pct(t.retrieval.classAccuracy)}`,
+        ]),
+      ]),
+    );
+    const summary = (b: CaptionTrial['benchmark']) => {
+      const ts = trials.filter((t) => t.benchmark === b);
+      const ok = ts.filter((t) => t.success).length;
+      const chance = ts.reduce((s, t) => s + t.chance, 0) / ts.length;
+      return { benchmark: b, trials: ts.length, successes: ok, rate: ok / ts.length, chance };
+    };
+    const sums = [summary('coloredMnist'), summary('hiddenSubclass')];
+    console.log('\nCaption success rate');
+    console.log(table([['benchmark', 'seeds', 'success', 'rate', 'random ranking', 'ratio'], ...sums.map((s) => [s.benchmark, String(nSeeds), `${s.successes}/${s.trials}`, pct(s.rate), pct(s.chance), (s.rate / s.chance).toFixed(1) + 'x'])]));
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const out = path.join(__dirname, '..', 'results', 'encoder.json');
+  const result = {
+    encoder: enc.name,
+    weightsSha256: enc.manifest.weightsSha256,
+    backend: backendName(),
+    training: { seconds: (enc.manifest.training as any)?.seconds, epochs: (enc.manifest.training as any)?.epochs, seed: (enc.manifest.training as any)?.seed },
+    zeroShot,
+    retrieval,
+    captions: skipCaptions ? null : { seeds: nSeeds, trials },
+    seconds,
+  };
+  writeFileAtomic(out, Buffer.from(JSON.stringify(result, null, 1) + '\n'));
+  console.log(`\nwrote ${path.relative(process.cwd(), out)} (${seconds.toFixed(0)} s)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
