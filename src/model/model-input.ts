@@ -108,11 +108,14 @@ export function batchTensor(split: ImageDataset, start: number, end: number, spe
   const n = end - start;
   const stride = H * W * C;
   const src = split.images.subarray(start * stride, end * stride);
-  const buf = new Float32Array(src.length);
+  // The typed-array constructor converts natively and the scaling runs in the backend: ~10x faster
+  // than a JS loop over the pixels.
+  const buf = new Float32Array(src);
   const { scale, offset } = spec;
-  for (let i = 0; i < src.length; i++) buf[i] = src[i] * scale + offset;
   return tf.tidy(() => {
     let x: tf.Tensor4D = tf.tensor4d(buf, [n, H, W, C]);
+    if (scale !== 1) x = tf.mul(x, tf.scalar(scale));
+    if (offset !== 0) x = tf.add(x, tf.scalar(offset));
     if (C !== spec.channels) {
       if (C === 1) x = tf.tile(x, [1, 1, 1, spec.channels]);
       else if (spec.channels === 1) x = tf.mean(x, 3, true) as tf.Tensor4D;

@@ -176,7 +176,7 @@ async function accuracyOf(model: tf.LayersModel, split: ImageDataset, spec: Mode
   const n = split.labels.length;
   for (let s = 0; s < n; s += 256) {
     const e = Math.min(n, s + 256);
-    const pred = tf.tidy(() => tf.argMax(model.predict(batchTensor(split, s, e, spec), { batchSize: e - s }) as tf.Tensor, 1).dataSync() as Int32Array);
+    const pred = tf.tidy(() => tf.argMax(model.apply(batchTensor(split, s, e, spec), { training: false }) as tf.Tensor, 1).dataSync() as Int32Array);
     for (let i = 0; i < pred.length; i++) if (pred[i] === split.labels[s + i]) correct++;
   }
   return n ? correct / n : NaN;

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { backendName, backendReport, ensureBackend } from '../../src/model';
 import { setConvChunkFloats } from '../../src/model/wasm/conv2d-backprop';
+import { preferSwapped } from '../../src/model/wasm/matmul';
 
 /** Runs `f` on the cpu backend and on wasm and returns the max relative difference of all outputs. */
 async function cpuVsWasm(f: () => tf.Tensor[]): Promise<number> {
@@ -98,6 +99,8 @@ describe('model: backend', function () {
   });
 
   it('matMul with transposes and batches matches cpu (fast-path wrappers)', async () => {
+    assert.equal(preferSwapped(4, 3, 20, false, true), true);
+    assert.equal(preferSwapped(1568, 128, 128, true, false), false);
     const err = await cpuVsWasm(() => {
       const a = rnd([5, 7], 1);
       const b = rnd([6, 7], 2);
@@ -111,6 +114,7 @@ describe('model: backend', function () {
         tf.matMul(a3, b3),
         tf.matMul(a3, rnd([7, 2], 6)),
         tf.matMul(a3, tf.transpose(b3, [0, 2, 1]), false, true),
+        tf.matMul(rnd([4, 3], 7), rnd([20, 3], 8), false, true), // dense-layer input gradient: swapped orientation
         tf.fused.matMul({ a, b, transposeB: true, bias, activation: 'relu' }),
         tf.fused.matMul({ a: tf.transpose(a), b, transposeA: true, transposeB: true, bias }),
         ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.relu(tf.matMul(p, q, false, true))))([a, b]),

@@ -15,6 +15,17 @@ function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * Whether computing A.B as (B^T A^T)^T is cheaper: packing the right operand costs about two passes
+ * over it, each explicit transpose one pass (measured: packing a fresh 1568x128 right operand
+ * takes as long as the product itself).
+ */
+export function preferSwapped(M: number, K: number, N: number, transposeA: boolean, transposeB: boolean): boolean {
+  const direct = 2 * K * N + (transposeA ? M * K : 0) + (transposeB ? K * N : 0);
+  const swapped = 2 * K * M + (transposeA ? 0 : M * K) + (transposeB ? 0 : K * N) + M * N;
+  return swapped < 0.8 * direct;
+}
+
 /** Kernel `BatchMatMul` routed onto the fast path. */
 export function fastBatchMatMul(args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: BackendWasm; attrs: NamedAttrMap }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -29,17 +40,30 @@ export function fastBatchMatMul(args: { inputs: { a: TensorInfo; b: TensorInfo }
   // Only the simple batch layouts are routed; exotic broadcasts keep the stock kernel.
   const sameBatch = bA === bB && batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i]);
   if (!(bB === 1 || sameBatch)) return stockKernel('BatchMatMul')(args as never) as TensorInfo;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const K2 = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (K !== K2) {
+    throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${inputs.a.shape} and ${inputs.b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+  }
+  if (bA === 1 && bB === 1 && preferSwapped(M, K, N, transposeA, transposeB)) {
+    // C = (B^T A^T)^T: XNNPACK packs its right operand on every call when it is a fresh tensor
+    // (gradients always are), so make the smaller matrix the right operand.
+    const bt = transposeB ? b : transposeLast2(backend, b);
+    const at = transposeA ? a : transposeLast2(backend, a);
+    const ct = matMulNN(backend, bt, at, N, K, M);
+    if (!transposeB) free(backend, bt);
+    if (!transposeA) free(backend, at);
+    const c = transposeLast2(backend, ct);
+    free(backend, ct);
+    return { dataId: c.dataId, shape: [...(batchA.length >= batchB.length ? batchA : batchB), M, N], dtype: 'float32' };
+  }
   const owned: TensorInfo[] = [];
   if (transposeA) owned.push((a = transposeLast2(backend, a)));
   if (transposeB) owned.push((b = transposeLast2(backend, b)));
-  const M = a.shape[a.shape.length - 2];
-  const K = a.shape[a.shape.length - 1];
-  const K2 = b.shape[b.shape.length - 2];
-  const N = b.shape[b.shape.length - 1];
-  if (K !== K2) {
-    for (const t of owned) free(backend, t);
-    throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${inputs.a.shape} and ${inputs.b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
-  }
   const outBatch = batchA.length >= batchB.length ? batchA : batchB;
   let out: TensorInfo;
   if (bB === 1) {
