@@ -39,17 +39,18 @@ jupyter_ok() {
 APT_PKGS="jupyter-notebook jupyter-nbconvert jupyter-client"
 missing_pkgs=""
 if ! jupyter_ok; then missing_pkgs="$APT_PKGS"; fi
-if [ "$WITH_CHROMIUM" = 1 ] && ! [ -x /usr/bin/chromium ]; then missing_pkgs="$missing_pkgs chromium"; fi
+# Chromium brings no fonts of its own; DejaVu keeps screenshots readable on a bare machine.
+if [ "$WITH_CHROMIUM" = 1 ] && ! [ -x /usr/bin/chromium ]; then missing_pkgs="$missing_pkgs chromium fonts-dejavu-core"; fi
 missing_pkgs="$(echo "$missing_pkgs" | xargs)"
 if [ -n "$missing_pkgs" ]; then
-  cmd="apt-get update && apt-get install -y --no-install-recommends $missing_pkgs"
+  cmd="apt-get update && apt-get install -y $missing_pkgs"
   if [ "$CHECK" = 1 ]; then
     say "missing Debian packages: $missing_pkgs (install: sudo sh -c '$cmd')"; exit 1
   elif [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; then
     say "installing Debian packages: $missing_pkgs"
     DEBIAN_FRONTEND=noninteractive sh -c "$cmd"
   else
-    say "Jupyter (Debian packages) is missing. Run, as root:"
+    say "missing Debian packages: $missing_pkgs. Run, as root:"
     echo "    sudo sh -c '$cmd'"
     exit 1
   fi

@@ -9,6 +9,7 @@
  * for Deno's kernel.
  */
 import * as crypto from 'node:crypto';
+import * as path from 'node:path';
 import * as util from 'node:util';
 import { ProgressSink, ProgressState, progressLine, setProgressSink } from '../progress';
 import { ensureFontConfig } from './fonts';
@@ -80,7 +81,7 @@ function kernelTslab(): TslabPublic | undefined {
  */
 function tslabInternalWriter(): DisplayWriter | undefined {
   if (!jupyterModule) {
-    const suffix = ['tslab', 'dist', 'jupyter.js'].join(require('node:path').sep);
+    const suffix = ['tslab', 'dist', 'jupyter.js'].join(path.sep);
     for (const m of Object.values(require.cache)) {
       if (m && m.filename.endsWith(suffix) && m.exports && 'lastWriteDisplayData' in m.exports) {
         jupyterModule = m as unknown as { exports: { lastWriteDisplayData?: unknown } };

@@ -163,7 +163,8 @@ function traceItems(data: Array<Record<string, unknown>>, layout: Record<string,
     if (type === 'scatter' || type === 'scattergl') {
       const y = arr(t.y) ?? [];
       const x = arr(t.x) ?? y.map((_, i) => i);
-      const mode = typeof t.mode === 'string' ? t.mode : y.length <= 20 ? 'lines+markers' : 'markers';
+      // Plotly's default mode: lines+markers below 20 points, lines otherwise.
+      const mode = typeof t.mode === 'string' ? t.mode : y.length < 20 ? 'lines+markers' : 'lines';
       const line = obj(t.line);
       const item: ScatterItem = {
         kind: 'scatter', x, y, markers: mode.includes('markers'), lines: mode.includes('lines'),
