@@ -2,7 +2,7 @@
  * `npm run train:encoder` — trains the joint image-text encoder from a seed and writes the shipped
  * weights (`data/encoder/joint-encoder.{json,bin}`).
  *
- *   npm run train:encoder -- [--seed 0] [--epochs 20] [--out data/encoder] [--batch 128] [--lr 0.002]
+ *   npm run train:encoder -- [--seed 0] [--epochs 8] [--out data/encoder] [--batch 128] [--lr 0.002]
  *
  * Deterministic for a seed on a given backend (wasm by default): rerunning reproduces the shipped
  * weights bit for bit. Logs per epoch the loss, the logit scale and zero-shot accuracy on images of
@@ -41,7 +41,7 @@ function zeroShot(net: JointEncoderNetwork, split: ImageDataset, prompts: string
 
 async function main() {
   const seed = arg('seed', 0);
-  const epochs = arg('epochs', 20);
+  const epochs = arg('epochs', 8);
   const batchSize = arg('batch', DEFAULT_TRAIN_OPTIONS.batchSize);
   const learningRate = arg('lr', DEFAULT_TRAIN_OPTIONS.learningRate);
   const out = path.resolve(arg('out', path.join(packageRoot(), 'data', 'encoder')));

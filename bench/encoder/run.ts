@@ -23,6 +23,22 @@ function table(rows: string[][]): string {
   return rows.map((r, i) => r.map((c, j) => c.padEnd(w[j])).join('  ') + (i === 0 ? '\n' + w.map((n) => '-'.repeat(n)).join('  ') : '')).join('\n');
 }
 
+/** Validation error rate of the target group vs the rest of the class, e.g. "64% / 8%". */
+function targetVsOthers(t: CaptionTrial): string {
+  const rates = t.groupErrorRates;
+  const key = t.benchmark === 'coloredMnist' ? 'disagrees' : t.target;
+  const others = Object.entries(rates).filter(([g]) => g !== key);
+  const mean = others.length ? others.reduce((s, [, r]) => s + r, 0) / others.length : NaN;
+  return `${pct(rates[key] ?? NaN)} / ${pct(mean)}`;
+}
+
+const report: string[] = [];
+/** Prints a line and keeps it for the Markdown report. */
+function say(text: string): void {
+  console.log(text);
+  report.push(text);
+}
+
 async function main() {
   const argv = process.argv;
   const seedsAt = argv.indexOf('--seeds');
@@ -32,34 +48,38 @@ async function main() {
   await ensureBackend();
   const t0 = Date.now();
   const enc = await jointEncoder();
-  console.log(`encoder ${enc.name} (dim ${enc.dim}, ${enc.vocabulary.length} words, logit scale ${enc.logitScale.toFixed(1)}); backend ${backendName()}`);
+  say(`encoder ${enc.name} (dim ${enc.dim}, ${enc.vocabulary.length} words, logit scale ${enc.logitScale.toFixed(1)}); backend ${backendName()}`);
 
   const { zeroShot, retrieval } = await encoderQuality(enc);
-  console.log('\nZero-shot classification');
-  console.log(table([['dataset', 'prompts', 'n', 'accuracy', 'chance', 'ratio'], ...zeroShot.map((r) => [r.dataset, r.prompts, String(r.n), pct(r.accuracy), pct(r.chance), (r.accuracy / r.chance).toFixed(1) + 'x'])]));
-  console.log('\nAttribute retrieval (precision of the top 50 images)');
-  console.log(table([['images', 'caption', 'P@50', 'base rate', 'ratio'], ...retrieval.map((r) => [r.set, r.caption, pct(r.precision), pct(r.baseRate), (r.precision / r.baseRate).toFixed(1) + 'x'])]));
+  say('\nZero-shot classification');
+  say(table([['dataset', 'prompts', 'n', 'accuracy', 'chance', 'ratio'], ...zeroShot.map((r) => [r.dataset, r.prompts, String(r.n), pct(r.accuracy), pct(r.chance), (r.accuracy / r.chance).toFixed(1) + 'x'])]));
+  say('\nAttribute retrieval (precision of the top 50 images)');
+  say(table([['images', 'caption', 'P@50', 'base rate', 'ratio'], ...retrieval.map((r) => [r.set, r.caption, pct(r.precision), pct(r.baseRate), (r.precision / r.baseRate).toFixed(1) + 'x'])]));
 
   const trials: CaptionTrial[] = [];
+  let captionSummary: { benchmark: string; trials: number; successes: number; rate: number; namesHardest: number; chance: number }[] = [];
   if (!skipCaptions) {
     for (let seed = 0; seed < nSeeds; seed++) {
       trials.push(...(await coloredMnistTrials(enc, seed)));
       trials.push(...(await hiddenSubclassTrials(enc, seed)));
+      trials.push(...(await hiddenSubclassTrials(enc, seed, 'seasonal')));
       console.error(`captions: seed ${seed} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     }
-    console.log('\nCaptioning failure directions (top negative caption)');
-    console.log(
+    say('\nCaptioning failure directions (top negative caption)');
+    say(
       table([
-        ['benchmark', 'seed', 'class', 'errors/n', 'target', 'ok', 'rank', 'top caption', 'acc@50 / class'],
+        ['benchmark', 'seed', 'class', 'errors/n', 'target', 'err target / others', 'ok', 'rank', 'top caption', 'hardest', 'acc@50 / class'],
         ...trials.map((t) => [
           t.benchmark,
           String(t.seed),
           t.className,
           `${t.nErrors}/${t.n}`,
           t.target,
+          targetVsOthers(t),
           t.success ? 'yes' : 'NO',
           String(t.firstTargetRank),
           t.top[0]?.caption ?? '(no SVM)',
+          t.namesHardest === null ? '-' : t.namesHardest ? 'named' : `not (${t.hardestGroup})`,
           `${pct(t.retrieval.accuracy)} / ${pct(t.retrieval.classAccuracy)}`,
         ]),
       ]),
@@ -67,12 +87,18 @@ async function main() {
     const summary = (b: CaptionTrial['benchmark']) => {
       const ts = trials.filter((t) => t.benchmark === b);
       const ok = ts.filter((t) => t.success).length;
+      const hard = ts.filter((t) => t.namesHardest).length;
       const chance = ts.reduce((s, t) => s + t.chance, 0) / ts.length;
-      return { benchmark: b, trials: ts.length, successes: ok, rate: ok / ts.length, chance };
+      return { benchmark: b, trials: ts.length, successes: ok, rate: ok / ts.length, namesHardest: hard / ts.length, chance };
     };
-    const sums = [summary('coloredMnist'), summary('hiddenSubclass')];
-    console.log('\nCaption success rate');
-    console.log(table([['benchmark', 'seeds', 'success', 'rate', 'random ranking', 'ratio'], ...sums.map((s) => [s.benchmark, String(nSeeds), `${s.successes}/${s.trials}`, pct(s.rate), pct(s.chance), (s.rate / s.chance).toFixed(1) + 'x'])]));
+    captionSummary = (['coloredMnist', 'hiddenSubclass', 'hiddenSubclass (seasonal)'] as const).map(summary);
+    say('\nCaption success rate (top negative caption names the target)');
+    say(
+      table([
+        ['benchmark', 'seeds', 'success', 'rate', 'random ranking', 'ratio', 'names hardest group'],
+        ...captionSummary.map((s) => [s.benchmark, String(nSeeds), `${s.successes}/${s.trials}`, pct(s.rate), pct(s.chance), (s.rate / s.chance).toFixed(1) + 'x', pct(s.namesHardest)]),
+      ]),
+    );
   }
   const seconds = (Date.now() - t0) / 1000;
   const out = path.join(__dirname, '..', 'results', 'encoder.json');
@@ -83,11 +109,14 @@ async function main() {
     training: { seconds: (enc.manifest.training as any)?.seconds, epochs: (enc.manifest.training as any)?.epochs, seed: (enc.manifest.training as any)?.seed },
     zeroShot,
     retrieval,
-    captions: skipCaptions ? null : { seeds: nSeeds, trials },
+    captions: skipCaptions ? null : { seeds: nSeeds, summary: captionSummary, trials },
     seconds,
   };
   writeFileAtomic(out, Buffer.from(JSON.stringify(result, null, 1) + '\n'));
-  console.log(`\nwrote ${path.relative(process.cwd(), out)} (${seconds.toFixed(0)} s)`);
+  // The same tables as Markdown-friendly preformatted text, for the README / closing note.
+  const md = ['# Joint encoder quality (`npm run bench:encoder`)', '', '```', ...report, '```', '', `Backend ${backendName()}, ${seconds.toFixed(0)} s.`, ''].join('\n');
+  writeFileAtomic(out.replace(/\.json$/, '.md'), Buffer.from(md));
+  console.log(`\nwrote ${path.relative(process.cwd(), out)} and encoder.md (${seconds.toFixed(0)} s)`);
 }
 
 main().catch((e) => {

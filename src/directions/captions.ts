@@ -45,7 +45,8 @@ export function fillCaption(template: string, slots: { adj?: string | null; noun
     .replace('{prep}', slots.prep ?? '')
     .replace(/\s+/g, ' ')
     .trim();
-  if (article === 'auto') s = s.replace(/\b([Aa]) (?=[aeiouAEIOU])/g, '$1n ');
+  // "an" before a vowel sound; "a one", "a unicorn", "a user", "a euro" keep "a".
+  if (article === 'auto') s = s.replace(/\b([Aa]) (?=[aeiou])(?!one\b|uni|use|eu|ur)/gi, '$1n ');
   return s;
 }
 
@@ -203,6 +204,11 @@ export interface RetrieveByCaptionOptions {
    * (e.g. from `predict(model, split)`), row-aligned with the split. Without them accuracy is NaN.
    */
   predictions?: ArrayLike<number> | { array(name: string): ArrayLike<unknown>; numRows(): number };
+  /**
+   * Only rank images whose label is this class (the paper retrieves within the class whose failure
+   * direction the caption came from); `splitAccuracy` is then the model's accuracy on that class.
+   */
+  classId?: number;
 }
 
 /** Result of {@link retrieveByCaption}. */
@@ -213,7 +219,7 @@ export interface CaptionRetrieval {
   table: DirectionsTable;
   /** The model's accuracy on the k images (NaN without predictions). */
   accuracy: number;
-  /** The model's accuracy on the whole split, for comparison (NaN without predictions). */
+  /** The model's accuracy on the whole split (or on `classId`'s images), for comparison (NaN without predictions). */
   splitAccuracy: number;
 }
 
@@ -248,9 +254,9 @@ function predictionsOf(p: RetrieveByCaptionOptions['predictions'], n: number, ca
  *
  * @example
  * ```ts
- * const r = await retrieveByCaption(enc, 'a photo of a green digit', test, 50, { predictions: preds });
- * r.accuracy;      // accuracy on the 50 greenest-looking digits
- * r.splitAccuracy; // vs overall
+ * const r = await retrieveByCaption(enc, 'a photo of a green digit', test, 50, { predictions: preds, classId: 0 });
+ * r.accuracy;      // accuracy on the 50 greenest-looking digits of class 0
+ * r.splitAccuracy; // vs the class overall
  * r.table.print();
  * ```
  */
@@ -267,16 +273,23 @@ export async function retrieveByCaption(
   if (split == null || typeof split !== 'object' || split.labels == null) throw new TypeError(`${caller}: expected an ImageDataset as the split`);
   const n = split.labels.length;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`${caller}: k must be a positive integer, got ${k}`);
-  const kk = Math.min(k, n);
   const preds = predictionsOf(options.predictions, n, caller);
   const latents = options.latents ?? (await enc.embedImages(split));
   if (latents.rows !== n) throw new RangeError(`${caller}: latents have ${latents.rows} rows but the split has ${n} images`);
   if (latents.cols !== enc.dim) throw new RangeError(`${caller}: latents have ${latents.cols} columns but '${enc.name}' embeds into ${enc.dim}`);
+  const classId = options.classId;
+  if (classId !== undefined && !(Number.isInteger(classId) && classId >= 0 && classId < split.classNames.length)) {
+    throw new RangeError(`${caller}: classId ${classId} is not a class of the split (0..${split.classNames.length - 1})`);
+  }
+  const pool: number[] = [];
+  for (let i = 0; i < n; i++) if (classId === undefined || split.labels[i] === classId) pool.push(i);
+  if (pool.length === 0) throw new RangeError(`${caller}: the split has no images of class ${classId} ('${split.classNames[classId!]}')`);
   const t = await enc.embedTexts([caption]);
   const d = latents.cols;
   let tn = 0;
   for (let j = 0; j < d; j++) tn += t.data[j] * t.data[j];
   tn = Math.sqrt(tn) || 1;
+  const kk = Math.min(k, pool.length);
   const sim = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -288,14 +301,12 @@ export async function retrieveByCaption(
     }
     sim[i] = nn > 0 ? s / (Math.sqrt(nn) * tn) : 0;
   }
-  const top = Array.from({ length: n }, (_, i) => i)
-    .sort((a, b) => sim[b] - sim[a] || a - b)
-    .slice(0, kk);
+  const top = pool.sort((a, b) => sim[b] - sim[a] || a - b).slice(0, kk);
   let hits = 0;
   let all = 0;
   if (preds) {
     for (const i of top) if (preds[i] === split.labels[i]) hits++;
-    for (let i = 0; i < n; i++) if (preds[i] === split.labels[i]) all++;
+    for (let i = 0; i < n; i++) if ((classId === undefined || split.labels[i] === classId) && preds[i] === split.labels[i]) all++;
   }
   const cols: Record<string, unknown[] | Float64Array> = {
     rank: top.map((_, r) => r),
@@ -313,6 +324,6 @@ export async function retrieveByCaption(
     k: kk,
     table: aq.table(cols as never),
     accuracy: preds ? hits / kk : NaN,
-    splitAccuracy: preds && n > 0 ? all / n : NaN,
+    splitAccuracy: preds ? all / pool.length : NaN,
   };
 }

@@ -173,7 +173,7 @@ export const dense = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.Gr
       tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy),
     ],
   };
-}) as any) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), 1, true), 1e-12))) as tf.Tensor2D);
