@@ -107,12 +107,13 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
 
   it('02 names the planted hidden subclasses; 03 reads the files it wrote back', () => {
     const out02 = outputs(runs.get('02-hidden-subclass')!.notebook).filter((o) => o.output_type === 'stream').map((o) => join(o.text)).join('');
-    assert.match(out02, /the direction names .*\(3 of 3 match\)/);
+    assert.match(out02, /lift at the failure end: .*other -> Dress.*\(\d of 3 planted\)/);
+    assert.match(out02, /captions: .*other -> Dress.*\(\d of 3 planted\)/);
     const out03 = outputs(runs.get('03-your-own-data')!.notebook).filter((o) => o.output_type === 'stream').map((o) => join(o.text)).join('');
     assert.match(out03, /4000 PNG files written/);
     assert.match(out03, /train 2000, val 1000, test 1000 images/);
     assert.match(out03, /reloaded scores identical: true/);
-    assert.match(out03, /classes coat, pullover, shirt, t-shirt; splits val, test; features 32-d/);
+    assert.match(out03, /classes coat, pullover, shirt, t-shirt; splits val, test; features 64-d/);
   });
 
   it('executed notebooks and HTML exports stay small (plotly.js once, no repeated library)', () => {
