@@ -85,13 +85,14 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
     }
   });
 
-  it('01 shows the whole pipeline: data strips, group accuracy, cv_, C sweep, scores, projections, histograms, strips, rankings, slider, refit', () => {
+  it('01 shows the whole pipeline: data strips, group accuracy, cv_, C sweep, scores, projections, histograms, strips, rankings, slider, refit, captions', () => {
     const file = runs.get('01-colored-mnist')!.notebook;
     const d = rich(file);
     const figures = d.filter(isFigure).map((f) => f['application/vnd.plotly.v1+json'] as { data: Array<{ type: string }>; layout: { sliders?: unknown[]; title?: { text?: string } } });
     const titles = figures.map((f) => String(f.layout.title?.text ?? ''));
     assert.ok(titles.some((t) => /balanced accuracy vs C/.test(t)), 'C sweep');
-    assert.equal(titles.filter((t) => /along its failure direction/.test(t)).length, 2, 'a projection per class');
+    assert.equal(titles.filter((t) => /^Test images of class .* along its failure direction/.test(t)).length, 2, 'a projection per class');
+    assert.equal(titles.filter((t) => /captions along its failure direction/.test(t)).length, 2, 'a caption plot per class');
     assert.ok(titles.some((t) => /Test scores per class/.test(t)), 'score histogram');
     assert.ok(titles.some((t) => /among the K hardest/.test(t)), 'precision@K');
     const slider = figures.find((f) => f.layout.sliders?.length);
@@ -103,6 +104,9 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
     assert.match(text, /class\s+className\s+n\s+nErrors\s+C\s+cvBalancedAccuracy\s+status/, 'cv_ table');
     assert.match(text, /className\s+method\s+n\s+nTarget\s+auroc/, 'evaluateRanking table');
     assert.match(text, /0\.0003/, 'cv_ after refit(0, 3e-4) shows the new C');
+    assert.match(text, /caption\s+score\s+adjective\s+noun\s+preposition\s+unknownWords/, 'rankCaptions table');
+    assert.match(text, /className\s+caption\s+images\s+accuracy\s+classAccuracy/, 'retrieveByCaption accuracies');
+    assert.match(text, /joint encoder/, 'comparison with the model\'s own space');
   });
 
   it('02 names the planted hidden subclasses; 03 reads the files it wrote back', () => {
