@@ -54,8 +54,8 @@ class TorchPeer {
   private lines: AsyncIterableIterator<string>;
   version = '';
 
-  constructor(images: string, labels: string) {
-    this.child = spawn(PY, [path.join(__dirname, 'torch_peer.py'), '--images', images, '--labels', labels], {
+  constructor(images: string, labels: string, readonly threads: number) {
+    this.child = spawn(PY, [path.join(__dirname, 'torch_peer.py'), '--images', images, '--labels', labels, '--threads', String(threads)], {
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1', ...MALLOC_TUNING },
     });
     this.child.stderr.on('data', (d) => process.stderr.write(d));
@@ -73,8 +73,8 @@ class TorchPeer {
     this.version = String(hello.torch);
   }
 
-  async measure(op: 'embed' | 'train', threads: number): Promise<number> {
-    this.child.stdin.write(JSON.stringify({ op, threads }) + '\n');
+  async measure(op: 'embed' | 'train'): Promise<number> {
+    this.child.stdin.write(JSON.stringify({ op }) + '\n');
     const r = await this.next();
     if (r.error) throw new Error(String(r.error));
     return Number(op === 'embed' ? r.imagesPerSec : r.samplesPerSec);
@@ -114,28 +114,31 @@ async function main(): Promise<void> {
   const torch: Record<string, number> = {};
   const load0 = os.loadavg()[0];
   const threadCounts = cores > 1 ? [1, cores] : [1];
-  const peer = new TorchPeer(imagesNpy, labelsNpy);
-  await peer.ready();
+  const peers: Record<number, TorchPeer> = {};
+  for (const t of threadCounts) {
+    peers[t] = new TorchPeer(imagesNpy, labelsNpy, t);
+    await peers[t].ready();
+  }
   // Trained weights for the embedding (the values do not change the speed), one warm-up epoch.
   const model = await trainClassifier(train, { epochs: 1, seed: 0 });
   const encoders: Record<string, ReturnType<typeof modelEncoder>> = { 'embed-tfjs@1': modelEncoder(model, { runtime: 'tfjs' }) };
   if (onnx.available) for (const t of threadCounts) encoders[`embed-onnx@${t}`] = modelEncoder(model, { runtime: 'onnx', threads: t });
   for (const enc of Object.values(encoders)) await embedRate(enc, train); // warm-up
-  for (const t of threadCounts) await peer.measure('embed', t); // warm-up; training comes after all embedding passes
+  for (const t of threadCounts) await peers[t].measure('embed'); // warm-up; training comes after all embedding passes
   // Embedding: single passes, finely interleaved between the stacks, best of each.
   for (let r = 0; r < rounds * repeats; r++) {
     for (const [key, enc] of Object.entries(encoders)) maxInto(ours, key, await embedRate(enc, train));
-    for (const t of threadCounts) maxInto(torch, `embed@${t}`, await peer.measure('embed', t));
+    for (const t of threadCounts) maxInto(torch, `embed@${t}`, await peers[t].measure('embed'));
   }
   // Training: one epoch at a time, interleaved; ours on tfjs wasm (1 thread).
   for (let r = 0; r < rounds; r++) {
     const trained = await trainClassifier(train, { epochs: repeats, seed: 0, batchSize: 128 });
     const history = (trained.getUserDefinedMetadata() as { failureDirections: { history: Array<{ seconds: number }> } }).failureDirections.history;
     for (const h of history) maxInto(ours, 'train@1', train.labels.length / h.seconds);
-    for (const t of threadCounts) for (let k = 0; k < repeats; k++) maxInto(torch, `train@${t}`, await peer.measure('train', t));
+    for (const t of threadCounts) for (let k = 0; k < repeats; k++) maxInto(torch, `train@${t}`, await peers[t].measure('train'));
   }
-  peer.close();
-  const torchVersion = peer.version || torchVersionProbe;
+  for (const p of Object.values(peers)) p.close();
+  const torchVersion = peers[1].version || torchVersionProbe;
   const engine = onnx.available ? 'onnx' : 'tfjs';
   const ourEmbed = (t: number) => (engine === 'onnx' ? ours[`embed-onnx@${t}`] : t === 1 ? ours['embed-tfjs@1'] : NaN);
   const ratios: Record<string, number> = {
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
     machine: { cpu: os.cpus()[0]?.model, cores, loadAverageAtStart: load0, loadAverageAtEnd: os.loadavg()[0], node: process.version, mallocTuning: MALLOC_TUNING, mallocTuningInOurProcess: process.env.MALLOC_TRIM_THRESHOLD_ === MALLOC_TUNING.MALLOC_TRIM_THRESHOLD_ },
     images: { n: train.labels.length, shape: [train.height, train.width, train.channels], source: 'coloredMnist train (real MNIST digits)' },
     architecture: 'small-cnn: conv16 5x5/2 + conv32 3x3/2 + dense128 (features) + dense K; embedding = features',
-    method: `embedding: ${rounds * repeats} single passes per configuration, interleaved with PyTorch's; training: ${rounds} x ${repeats} epochs each; best of each; batch 256 (embedding), 128 (training); PyTorch in one long-lived process`,
+    method: `embedding: ${rounds * repeats} single passes per configuration, interleaved with PyTorch's; training: ${rounds} x ${repeats} epochs each; best of each; batch 256 (embedding), 128 (training); one long-lived PyTorch process per thread count`,
     ours: { embeddingEngine: engine, onnxRuntime: onnx, trainingBackend: backendName(), ratesPerSec: ours },
     pytorch: { version: torchVersion, env: 'OPENBLAS_NUM_THREADS=1, torch.set_num_threads(t)', ratesPerSec: torch },
     ratios,

@@ -3,9 +3,9 @@
 Loads uint8 images (N, H, W, C) and labels from .npy files, then serves timing requests, one JSON
 object per line on stdin -> one JSON line on stdout, so the benchmark can interleave single
 measurements of both stacks finely:
-  {"op": "embed", "threads": 1}  -> {"imagesPerSec": ...}   one pass, input to the 128-d 'features' layer
-  {"op": "train", "threads": 1}  -> {"samplesPerSec": ...}  one epoch, Adam 1e-3, cross-entropy, batch 128
-Run with /usr/bin/python3 and OPENBLAS_NUM_THREADS=1.
+  {"op": "embed"}  -> {"imagesPerSec": ...}   one pass, input to the 128-d 'features' layer
+  {"op": "train"}  -> {"samplesPerSec": ...}  one epoch, Adam 1e-3, cross-entropy, batch 128
+Run with /usr/bin/python3, OPENBLAS_NUM_THREADS=1 and --threads T (torch intra-op threads).
 """
 import argparse
 import json
@@ -49,7 +49,11 @@ def main():
     ap.add_argument('--labels', required=True)
     ap.add_argument('--embed-batch', type=int, default=256)
     ap.add_argument('--train-batch', type=int, default=128)
+    ap.add_argument('--threads', type=int, default=1)
     args = ap.parse_args()
+    # One fixed thread count per process: switching OpenMP team sizes between requests slowed
+    # PyTorch down measurably, so the benchmark starts one peer per thread count.
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x = np.ascontiguousarray(np.load(args.images))
     y = torch.from_numpy(np.load(args.labels).astype(np.int64))
@@ -80,7 +84,6 @@ def main():
     print(json.dumps({'ready': True, 'torch': torch.__version__, 'n': n}), flush=True)
     for line in sys.stdin:
         req = json.loads(line)
-        torch.set_num_threads(int(req['threads']))
         if req['op'] == 'embed':
             t = time.perf_counter()
             embed_pass()

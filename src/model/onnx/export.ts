@@ -15,7 +15,14 @@ import { ProtoWriter } from './proto';
 const FLOAT = 1;
 const UINT8 = 2;
 
-/** Thrown when a model cannot be expressed in ONNX by this exporter. */
+/**
+ * Thrown when a model cannot be expressed in ONNX by this exporter; the message names the layer.
+ *
+ * @example
+ * ```ts
+ * try { exportOnnx(model, opts); } catch (e) { if (e instanceof OnnxUnsupportedError) useTfjs(); }
+ * ```
+ */
 export class OnnxUnsupportedError extends Error {}
 
 interface Value {
