@@ -2,7 +2,7 @@
  * `npm run train:encoder` — trains the joint image-text encoder from a seed and writes the shipped
  * weights (`data/encoder/joint-encoder.{json,bin}`).
  *
- *   npm run train:encoder -- [--seed 0] [--epochs 8] [--out data/encoder] [--batch 128] [--lr 0.002]
+ *   npm run train:encoder -- [--seed 0] [--epochs 8] [--out data/encoder] [--batch 128] [--lr 0.002] [--align 0]
  *
  * Deterministic for a seed on a given backend (wasm by default): rerunning reproduces the shipped
  * weights bit for bit. Logs per epoch the loss, the logit scale and zero-shot accuracy on images of
@@ -44,6 +44,7 @@ async function main() {
   const epochs = arg('epochs', 8);
   const batchSize = arg('batch', DEFAULT_TRAIN_OPTIONS.batchSize);
   const learningRate = arg('lr', DEFAULT_TRAIN_OPTIONS.learningRate);
+  const alignWeight = arg('align', DEFAULT_TRAIN_OPTIONS.alignWeight);
   const out = path.resolve(arg('out', path.join(packageRoot(), 'data', 'encoder')));
   await ensureBackend();
   const t0 = Date.now();
@@ -57,6 +58,7 @@ async function main() {
     epochs,
     batchSize,
     learningRate,
+    alignWeight,
     onEpoch: (info, net) => {
       const m = { epoch: info.epoch, fashion: zeroShot(net, monitorFashion, fashionPrompts), digits: zeroShot(net, monitorDigits, digitPrompts) };
       monitor.push(m);
@@ -73,6 +75,7 @@ async function main() {
     batchSize,
     learningRate,
     weightDecay: DEFAULT_TRAIN_OPTIONS.weightDecay,
+    alignWeight,
     warmupSteps: DEFAULT_TRAIN_OPTIONS.warmupSteps,
     backend: backendName(),
     seconds: Math.round(seconds),

@@ -44,6 +44,9 @@ export interface CaptionTrial {
   retrieval: { k: number; accuracy: number; classAccuracy: number };
   /** Validation error rate of each ground-truth group within the class (is the target really the failure mode?). */
   groupErrorRates: Record<string, number>;
+  /** Whether the top caption names the target when captions are grounded in validation images (rankCaptions groundOn). */
+  groundedSuccess: boolean | null;
+  groundedTop: string | null;
   /** Group with the highest validation error rate, and whether the top caption names it. */
   hardestGroup: string;
   namesHardest: boolean | null;
@@ -72,7 +75,8 @@ async function analyse(
   model.dispose();
   const fd = new FailureDirections({ randomState: seed });
   fd.setPreprocess(await enc.embedImages(train));
-  fd.fit(await enc.embedImages(val), val.labels, predVal, { classNames: val.classNames });
+  const zVal = await enc.embedImages(val);
+  fd.fit(zVal, val.labels, predVal, { classNames: val.classNames });
   const cv = fd.cv_.objects() as { n: number; nErrors: number; cvBalancedAccuracy: number | null; status: string }[];
   const zTest = await enc.embedImages(test);
   const out: CaptionTrial[] = [];
@@ -94,18 +98,21 @@ async function analyse(
     const hardestTarget = groupTarget(c, hardestGroup);
     const base = { benchmark, seed, classId: c, className: val.classNames[c], target, chance: hits / cands.length, nCandidates: cands.length, nErrors: cv[c].nErrors, n: cv[c].n, cvBalancedAccuracy: cv[c].cvBalancedAccuracy, groupErrorRates, hardestGroup };
     if (cv[c].status !== 'ok') {
-      out.push({ ...base, success: false, namesHardest: null, firstTargetRank: -1, top: [], reference: '', retrieval: { k: 0, accuracy: NaN, classAccuracy: NaN } });
+      out.push({ ...base, success: false, groundedSuccess: null, groundedTop: null, namesHardest: null, firstTargetRank: -1, top: [], reference: '', retrieval: { k: 0, accuracy: NaN, classAccuracy: NaN } });
       continue;
     }
     const table = await rankCaptions(fd, enc, c, cands);
     const rows = table.objects() as { caption: string; score: number; adjective: string | null; noun: string | null; preposition: string | null }[];
     const byCaption = new Map(cands.map((k) => [k.caption, k]));
     const first = rows.findIndex((r) => names(byCaption.get(r.caption)!, target));
+    const grounded = (await rankCaptions(fd, enc, c, cands, { groundOn: { latents: zVal, labels: val.labels } })).objects() as { caption: string }[];
     // Retrieval check within the class's test images.
     const ret = await retrieveByCaption(enc, rows[0].caption, test, 50, { latents: zTest, predictions: predTest, classId: c });
     out.push({
       ...base,
       success: first === 0,
+      groundedSuccess: names(byCaption.get(grounded[0].caption)!, target),
+      groundedTop: grounded[0].caption,
       namesHardest: hardestTarget === null ? null : names(byCaption.get(rows[0].caption)!, hardestTarget),
       firstTargetRank: first,
       top: rows.slice(0, 5).map((r) => ({ caption: r.caption, score: r.score })),

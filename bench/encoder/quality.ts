@@ -125,7 +125,7 @@ export async function encoderQuality(enc: LoadedJointEncoder, k = 50): Promise<{
     retrieval.push({ set: 'Fashion-MNIST test', caption, k, precision: precisionAtK(zf, await enc.embedTexts([caption]), pos, k), baseRate: baseRate(pos) });
   }
   // Retrieval: measured stroke thickness on MNIST analysis digits (thresholds stored with the weights).
-  const th = (enc.manifest.training as any)?.pool?.thresholds?.digitThickness as [number, number] | undefined;
+  const th = (enc.manifest.training as { pool?: { thresholds?: { digitThickness?: [number, number] } } } | undefined)?.pool?.thresholds?.digitThickness;
   if (th) {
     const t = Array.from({ length: mnist.labels.length }, (_, i) => measurePixels(mnist.images, i * 784, 28, 28).thickness);
     retrieval.push({ set: 'MNIST analysis, measured thickness', caption: 'a photo of a thick digit', k, precision: precisionAtK(zm, await enc.embedTexts(['a photo of a thick digit']), t.map((v) => v >= th[1]), k), baseRate: baseRate(t.map((v) => v >= th[1])) });

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:encoder` — the joint encoder's quality report.
  *
- *   npm run bench:encoder -- [--seeds 3] [--skip-captions]
+ *   npm run bench:encoder -- [--seeds 3] [--skip-captions] [--dir other/weights] [--out file.json]
  *
  * 1. Zero-shot accuracy (Fashion-MNIST test, MNIST analysis digits, Colored MNIST) vs chance.
  * 2. Attribute retrieval: precision of the top 50 images for a caption vs the attribute's base rate.
@@ -44,10 +44,13 @@ async function main() {
   const seedsAt = argv.indexOf('--seeds');
   const nSeeds = seedsAt >= 0 ? Number(argv[seedsAt + 1]) : 3;
   const skipCaptions = argv.includes('--skip-captions');
+  const dirAt = argv.indexOf('--dir');
+  const dir = dirAt >= 0 ? argv[dirAt + 1] : undefined;
+  const outAt = argv.indexOf('--out');
   if (!process.stderr.isTTY) setProgressSink(null);
   await ensureBackend();
   const t0 = Date.now();
-  const enc = await jointEncoder();
+  const enc = await jointEncoder(dir ? { dir } : {});
   say(`encoder ${enc.name} (dim ${enc.dim}, ${enc.vocabulary.length} words, logit scale ${enc.logitScale.toFixed(1)}); backend ${backendName()}`);
 
   const { zeroShot, retrieval } = await encoderQuality(enc);
@@ -57,7 +60,7 @@ async function main() {
   say(table([['images', 'caption', 'P@50', 'base rate', 'ratio'], ...retrieval.map((r) => [r.set, r.caption, pct(r.precision), pct(r.baseRate), (r.precision / r.baseRate).toFixed(1) + 'x'])]));
 
   const trials: CaptionTrial[] = [];
-  let captionSummary: { benchmark: string; trials: number; successes: number; rate: number; namesHardest: number; chance: number }[] = [];
+  let captionSummary: { benchmark: string; trials: number; successes: number; rate: number; namesHardest: number; grounded: number; chance: number }[] = [];
   if (!skipCaptions) {
     for (let seed = 0; seed < nSeeds; seed++) {
       trials.push(...(await coloredMnistTrials(enc, seed)));
@@ -68,7 +71,7 @@ async function main() {
     say('\nCaptioning failure directions (top negative caption)');
     say(
       table([
-        ['benchmark', 'seed', 'class', 'errors/n', 'target', 'err target / others', 'ok', 'rank', 'top caption', 'hardest', 'acc@50 / class'],
+        ['benchmark', 'seed', 'class', 'errors/n', 'target', 'err target / others', 'ok', 'rank', 'top caption', 'hardest', 'acc@50 / class', 'grounded top'],
         ...trials.map((t) => [
           t.benchmark,
           String(t.seed),
@@ -81,6 +84,7 @@ async function main() {
           t.top[0]?.caption ?? '(no SVM)',
           t.namesHardest === null ? '-' : t.namesHardest ? 'named' : `not (${t.hardestGroup})`,
           `${pct(t.retrieval.accuracy)} / ${pct(t.retrieval.classAccuracy)}`,
+          t.groundedTop === null ? '-' : `${t.groundedTop}${t.groundedSuccess ? '' : ' (miss)'}`,
         ]),
       ]),
     );
@@ -88,25 +92,26 @@ async function main() {
       const ts = trials.filter((t) => t.benchmark === b);
       const ok = ts.filter((t) => t.success).length;
       const hard = ts.filter((t) => t.namesHardest).length;
+      const grounded = ts.filter((t) => t.groundedSuccess).length;
       const chance = ts.reduce((s, t) => s + t.chance, 0) / ts.length;
-      return { benchmark: b, trials: ts.length, successes: ok, rate: ok / ts.length, namesHardest: hard / ts.length, chance };
+      return { benchmark: b, trials: ts.length, successes: ok, rate: ok / ts.length, namesHardest: hard / ts.length, grounded: grounded / ts.length, chance };
     };
     captionSummary = (['coloredMnist', 'hiddenSubclass', 'hiddenSubclass (seasonal)'] as const).map(summary);
     say('\nCaption success rate (top negative caption names the target)');
     say(
       table([
-        ['benchmark', 'seeds', 'success', 'rate', 'random ranking', 'ratio', 'names hardest group'],
-        ...captionSummary.map((s) => [s.benchmark, String(nSeeds), `${s.successes}/${s.trials}`, pct(s.rate), pct(s.chance), (s.rate / s.chance).toFixed(1) + 'x', pct(s.namesHardest)]),
+        ['benchmark', 'seeds', 'success', 'rate', 'random ranking', 'ratio', 'names hardest group', 'grounded captions'],
+        ...captionSummary.map((s) => [s.benchmark, String(nSeeds), `${s.successes}/${s.trials}`, pct(s.rate), pct(s.chance), (s.rate / s.chance).toFixed(1) + 'x', pct(s.namesHardest), pct(s.grounded)]),
       ]),
     );
   }
   const seconds = (Date.now() - t0) / 1000;
-  const out = path.join(__dirname, '..', 'results', 'encoder.json');
+  const out = outAt >= 0 ? path.resolve(argv[outAt + 1]) : path.join(__dirname, '..', 'results', 'encoder.json');
   const result = {
     encoder: enc.name,
     weightsSha256: enc.manifest.weightsSha256,
     backend: backendName(),
-    training: { seconds: (enc.manifest.training as any)?.seconds, epochs: (enc.manifest.training as any)?.epochs, seed: (enc.manifest.training as any)?.seed },
+    training: (({ seconds, epochs, seed, alignWeight }) => ({ seconds, epochs, seed, alignWeight }))((enc.manifest.training ?? {}) as Record<string, unknown>),
     zeroShot,
     retrieval,
     captions: skipCaptions ? null : { seeds: nSeeds, summary: captionSummary, trials },

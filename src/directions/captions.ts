@@ -104,6 +104,17 @@ export interface RankCaptionsOptions {
    * `"a photo of a {class name}"`.
    */
   reference?: string;
+  /**
+   * Ground captions in images (an extension, not the paper's default): each caption is represented
+   * by the mean embedding of its `k` (default 50) nearest images of the class among `latents`
+   * (cosine similarity in the joint space), and the reference by the mean of all of the class's
+   * images; the differences then go through the same preprocessing and SVM. Use it when the text
+   * and image embeddings of the encoder are only loosely aligned (whitening amplifies that
+   * misalignment): the ranking then reflects where the images a caption retrieves fall along the
+   * failure direction. `reference` is ignored. `latents` must be this encoder's image embeddings,
+   * e.g. of the validation split, with their true labels.
+   */
+  groundOn?: { latents: Matrix; labels: ArrayLike<number>; k?: number };
 }
 
 function requireJoint(encoder: Encoder, caller: string): JointEncoder {
@@ -170,13 +181,18 @@ export async function rankCaptions(
   const className = fit.classNames_?.[classId] ?? String(classId);
   const reference = options.reference ?? fillCaption(CAPTION_TEMPLATE, { noun: className });
   const texts = cands.map((c) => c.caption);
-  const emb = await enc.embedTexts([reference, ...texts]);
-  const d = emb.cols;
   const n = texts.length;
-  const diff = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const o = (i + 1) * d;
-    for (let j = 0; j < d; j++) diff[i * d + j] = emb.data[o + j] - emb.data[j];
+  let diff: Float32Array;
+  const d = enc.dim;
+  if (options.groundOn) {
+    diff = await groundedDifferences(enc, texts, classId, options.groundOn, caller);
+  } else {
+    const emb = await enc.embedTexts([reference, ...texts]);
+    diff = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const o = (i + 1) * d;
+      for (let j = 0; j < d; j++) diff[i * d + j] = emb.data[o + j] - emb.data[j];
+    }
   }
   const labels = new Int32Array(n).fill(classId);
   const score = fit.decisionFunction({ data: diff, rows: n, cols: d }, labels);
@@ -193,6 +209,55 @@ export async function rankCaptions(
     preposition: order.map((i) => cands[i].preposition),
     unknownWords: order.map((i) => unknownOf(texts[i])),
   });
+}
+
+/** Caption prototypes (mean of the k nearest class images) minus the class mean, row per caption. */
+async function groundedDifferences(
+  enc: JointEncoder,
+  texts: string[],
+  classId: number,
+  ground: NonNullable<RankCaptionsOptions['groundOn']>,
+  caller: string,
+): Promise<Float32Array> {
+  const { latents, labels } = ground;
+  const d = enc.dim;
+  if (latents == null || !(latents.data instanceof Float32Array)) throw new TypeError(`${caller}: groundOn.latents must be a Matrix of image embeddings`);
+  if (latents.cols !== d) throw new RangeError(`${caller}: groundOn.latents have ${latents.cols} columns but '${enc.name}' embeds into ${d}`);
+  if (labels == null || labels.length !== latents.rows) throw new RangeError(`${caller}: groundOn.labels has ${labels?.length} entries for ${latents.rows} latent rows`);
+  const rows: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] === classId) rows.push(i);
+  if (rows.length === 0) throw new RangeError(`${caller}: groundOn has no images of class ${classId}`);
+  const k = Math.min(ground.k ?? 50, rows.length);
+  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`${caller}: groundOn.k must be a positive integer, got ${ground.k}`);
+  const unit = new Float32Array(rows.length * d);
+  const mean = new Float64Array(d);
+  rows.forEach((r, a) => {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += latents.data[r * d + j] ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let j = 0; j < d; j++) {
+      unit[a * d + j] = latents.data[r * d + j] * inv;
+      mean[j] += latents.data[r * d + j] / rows.length;
+    }
+  });
+  const t = await enc.embedTexts(texts);
+  const out = new Float32Array(texts.length * d);
+  const sim = new Float64Array(rows.length);
+  const order = Array.from({ length: rows.length }, (_, a) => a);
+  for (let c = 0; c < texts.length; c++) {
+    for (let a = 0; a < rows.length; a++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += unit[a * d + j] * t.data[c * d + j];
+      sim[a] = s;
+    }
+    order.sort((x, y) => sim[y] - sim[x] || x - y);
+    for (let q = 0; q < k; q++) {
+      const r = rows[order[q]];
+      for (let j = 0; j < d; j++) out[c * d + j] += latents.data[r * d + j] / k;
+    }
+    for (let j = 0; j < d; j++) out[c * d + j] -= mean[j];
+  }
+  return out;
 }
 
 /** Options of {@link retrieveByCaption}. */

@@ -103,7 +103,7 @@ const FASHION_FORMS: string[][] = [
   ['pullover', 'sweater', 'jumper'],
   ['dress', 'gown'],
   ['coat', 'jacket'],
-  ['sandal', 'summer sandal'],
+  ['sandal', 'open sandal'],
   ['shirt', 'blouse', 'button shirt'],
   ['sneaker', 'trainer', 'running sneaker'],
   ['bag', 'handbag', 'purse'],

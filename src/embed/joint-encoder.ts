@@ -16,6 +16,9 @@ import { ensureBackend } from '../model/backend';
 import { progress } from '../progress';
 import type { EmbedOptions, JointEncoder } from './encoder';
 import { bagOfWords, JointEncoderNetwork, weightShapes, type JointEncoderConfig } from './joint-encoder-model';
+
+/** The network behind each loaded encoder (kept out of the public object: tensors stay in src/embed). */
+const networks = new WeakMap<LoadedJointEncoder, JointEncoderNetwork>();
 import { Vocabulary } from './tokenizer';
 
 /** Format tag of the manifest. */
@@ -48,10 +51,12 @@ export function defaultEncoderDir(): string {
  *
  * @example
  * ```ts
- * saveJointEncoder(network, 'data/encoder', { seed: 0 });
+ * saveJointEncoder(await jointEncoder(), '/tmp/my-encoder'); // or a freshly trained network
  * ```
  */
-export function saveJointEncoder(network: JointEncoderNetwork, dir: string, training?: Record<string, unknown>): JointEncoderManifest {
+export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncoder, dir: string, training?: Record<string, unknown>): JointEncoderManifest {
+  const network = source instanceof JointEncoderNetwork ? source : networks.get(source);
+  if (!network) throw new TypeError('saveJointEncoder: expected a joint encoder from jointEncoder() or a trained network');
   const shapes = weightShapes(network.config, network.vocabulary.size);
   const weights = network.readWeights();
   const total = shapes.reduce((s, [, shape]) => s + shape.reduce((a, b) => a * b, 1), 0);
@@ -133,8 +138,6 @@ export interface LoadedJointEncoder extends JointEncoder {
   readonly manifest: JointEncoderManifest;
   /** The learned logit scale (CLIP's inverse temperature). */
   readonly logitScale: number;
-  /** The network (for training code in this package; tensors stay inside `src/embed`). */
-  readonly network: JointEncoderNetwork;
   /** Words of `text` that the encoder does not know, after normalisation (plurals, numerals, ...). */
   unknownWords(text: string): string[];
   /** Frees the weights; the encoder is unusable afterwards. */
@@ -203,7 +206,6 @@ export function wrapNetwork(network: JointEncoderNetwork, manifest: JointEncoder
     vocabulary: network.vocabulary.words,
     manifest,
     logitScale,
-    network,
     async embedImages(split: ImageDataset, opts: EmbedOptions = {}): Promise<Matrix> {
       alive('embedImages');
       await ensureBackend();
@@ -222,9 +224,11 @@ export function wrapNetwork(network: JointEncoderNetwork, manifest: JointEncoder
       if (disposed) return;
       disposed = true;
       network.dispose();
+      networks.delete(enc);
       onDispose?.();
     },
   };
+  networks.set(enc, network);
   return enc;
 }
 

@@ -6,7 +6,8 @@
  * several images in a batch ("a photo of a sneaker"), the targets are not the identity: row i's
  * target distribution is uniform over the captions true of image i, column j's over the images
  * caption j is true of (multi-positive InfoNCE, as in SupCon / UniCL). Loss = mean of the two
- * cross-entropies. Optimiser: AdamW (Loshchilov & Hutter 2019) with linear warm-up then cosine
+ * cross-entropies, plus optionally (`alignWeight`) a prototype-alignment term pulling each caption
+ * towards the mean embedding of the images it is true of. Optimiser: AdamW (Loshchilov & Hutter 2019) with linear warm-up then cosine
  * decay; decoupled weight decay on kernels and word vectors only. Fixed epoch budget, no early stop.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +25,13 @@ export interface TrainJointEncoderOptions {
   batchSize: number;
   learningRate: number;
   weightDecay: number;
+  /**
+   * Weight of the prototype-alignment term: 1 - cos(text_j, mean of the (gradient-stopped) image
+   * embeddings caption j is true of). It makes caption embeddings point at the centroid of the
+   * images they describe, so differences of captions follow differences of image groups, which is
+   * what scoring captions through an image-space SVM relies on. 0 = plain InfoNCE.
+   */
+  alignWeight: number;
   /** Linear warm-up length in steps. */
   warmupSteps: number;
   config: JointEncoderConfig;
@@ -45,6 +53,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainJointEncoderOptions = {
   batchSize: 128,
   learningRate: 2e-3,
   weightDecay: 1e-4,
+  alignWeight: 1,
   warmupSteps: 200,
   config: DEFAULT_CONFIG,
 };
@@ -64,6 +73,12 @@ export function captionTargets(batch: { facts: Int8Array[]; mentions: { slot: nu
   for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) if (i === j || captionHolds(batch.mentions[j], batch.facts[i])) T[i * B + j] = 1;
   return T;
 }
+
+/** Identity whose gradient is zero (tfjs has no stopGradient op). */
+const stopGradient = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  void save;
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 
 /** Mean over rows of -sum_j P_ij log softmax(logits)_ij with P = targets / row sums. */
 function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
@@ -134,7 +149,14 @@ export async function trainJointEncoder(pool: TrainingPool, options: Partial<Tra
             const logits = tf.mul(dense(zi, tf.transpose(zt)), network.logitScale()) as tf.Tensor2D;
             const li = softCrossEntropy(logits, targets);
             const lt = softCrossEntropy(tf.transpose(logits) as tf.Tensor2D, tf.transpose(targets) as tf.Tensor2D);
-            return tf.mul(tf.add(li, lt), 0.5) as tf.Scalar;
+            const contrastive = tf.mul(tf.add(li, lt), 0.5) as tf.Scalar;
+            if (!(o.alignWeight > 0)) return contrastive;
+            // Column j of the targets, normalised, averages the images caption j is true of.
+            const colMean = tf.div(targets, tf.sum(targets, 0, true));
+            const protos = dense(tf.transpose(colMean) as tf.Tensor2D, stopGradient(zi));
+            const protoUnit = tf.div(protos, tf.sqrt(tf.add(tf.sum(tf.square(protos), 1, true), 1e-12)));
+            const align = tf.mean(tf.sub(1, tf.sum(tf.mul(zt, protoUnit), 1)));
+            return tf.add(contrastive, tf.mul(align, o.alignWeight)) as tf.Scalar;
           }, trainable);
           vars.forEach(([name, w], k) => {
             const g = grads[w.name];

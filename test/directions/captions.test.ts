@@ -118,6 +118,22 @@ describe('directions: rankCaptions and retrieveByCaption (toy joint space)', () 
     assert.ok(Math.abs(fd.decisionFunction(diff, [0])[0] - rows[0].score) < 1e-9);
   });
 
+  it('can ground captions in images: the prototype of the k nearest class images goes through the SVM', async () => {
+    const z = await enc.embedImages(val);
+    const cands = captionCandidates({ nouns: ['digit'], adjectives: ['red', 'green'] });
+    const t = await rankCaptions(fd, enc, 0, cands, { groundOn: { latents: z, labels: val.labels, k: 10 } });
+    const rows = t.objects() as { adjective: string; score: number }[];
+    assert.equal(rows[0].adjective, 'green');
+    // The green prototype is the mean of the 10 greenest class-0 images minus the class mean.
+    const idx = Array.from(val.labels.keys()).filter((i) => val.labels[i] === 0);
+    // Cosine with the toy text embedding of "green" ([0, 1, 0, 1]), up to a constant factor.
+    const g = (i: number) => (z.data[i * 4 + 1] + z.data[i * 4 + 3]) / Math.hypot(...z.data.subarray(i * 4, i * 4 + 4));
+    const top = [...idx].sort((a, b) => g(b) - g(a) || a - b).slice(0, 10);
+    const proto = [0, 1, 2, 3].map((j) => top.reduce((s, i) => s + z.data[i * 4 + j], 0) / 10 - idx.reduce((s, i) => s + z.data[i * 4 + j], 0) / idx.length);
+    assert.ok(Math.abs(fd.decisionFunction({ data: Float32Array.from(proto), rows: 1, cols: 4 }, [0])[0] - rows[0].score) < 1e-6);
+    await assert.rejects(rankCaptions(fd, enc, 0, cands, { groundOn: { latents: z, labels: [0] } }), /groundOn.labels has 1 entries for 400 latent rows/);
+  });
+
   it('uses "a photo of a {class}" as the default reference and reports unknown words', async () => {
     const t = await rankCaptions(fd, enc, 0, ['a photo of a plaid digit', 'a photo of a green digit']);
     const rows = t.objects() as { caption: string; unknownWords: string | null }[];

@@ -123,7 +123,7 @@ describe('embed: the shipped joint encoder', function () {
     const enc = await jointEncoder();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-enc-'));
     try {
-      saveJointEncoder(enc.network, dir, enc.manifest.training);
+      saveJointEncoder(enc, dir, enc.manifest.training);
       const copy = await jointEncoder({ dir });
       assert.equal(copy.name, enc.name, 'same weights, same name');
       const four = subset(fashionTest, [5, 6, 7, 8]);
