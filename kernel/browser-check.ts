@@ -26,6 +26,8 @@ export interface BrowserReport {
   plotlyStatus: string;
   /** Height of the page content in CSS pixels. */
   height: number;
+  /** What `opts.pageScript` returned (absent without one). */
+  page?: unknown;
 }
 
 /**
@@ -65,6 +67,17 @@ const PROBE = `<script>
     };
     document.body.setAttribute('data-fd-report', JSON.stringify(r));
     if ((r.drawn < r.figures || r.imagesLoaded < r.images) && tries++ < 300) setTimeout(probe, 100);
+    else if (typeof window.__fdPageScript === 'function') runPageScript();
+  }
+  // The caller's page script (opts.pageScript), run once everything drew; its result (or error) is
+  // recorded for the report's 'page' field.
+  function runPageScript() {
+    var script = window.__fdPageScript;
+    window.__fdPageScript = null;
+    Promise.resolve()
+      .then(function () { return script(); })
+      .then(function (v) { document.body.setAttribute('data-fd-page', JSON.stringify({ ok: true, value: v })); },
+            function (e) { document.body.setAttribute('data-fd-page', JSON.stringify({ ok: false, error: String(e && e.stack || e) })); });
   }
   window.addEventListener('load', function () { setTimeout(probe, 0); });
 })();
@@ -100,7 +113,11 @@ function runChromium(args: string[], timeoutMs: number): Promise<{ stdout: strin
 /**
  * Loads `htmlFile` (a copy with a probe script injected) in headless Chromium for up to
  * `budgetMs` of virtual time and returns what rendered; with `screenshot`, also saves a full-page PNG
- * there (`width` CSS pixels wide, at most 12,000 tall).
+ * there (`width` CSS pixels wide, at most `maxHeight`, default 12,000, tall).
+ *
+ * `pageScript` is the source of a JavaScript function (it may be async) run in the page once every
+ * figure drew and every image loaded; its JSON-serialisable result is the report's `page` field, and
+ * an exception it throws is rethrown here. The screenshot shows the page after it ran.
  *
  * @example
  * ```ts
@@ -110,12 +127,13 @@ function runChromium(args: string[], timeoutMs: number): Promise<{ stdout: strin
  */
 export async function checkInChromium(
   htmlFile: string,
-  opts: { screenshot?: string; width?: number; budgetMs?: number; timeoutMs?: number } = {},
+  opts: { screenshot?: string; width?: number; maxHeight?: number; budgetMs?: number; timeoutMs?: number; pageScript?: string } = {},
 ): Promise<BrowserReport> {
   const html = fs.readFileSync(htmlFile, 'utf8');
   const probeFile = htmlFile.replace(/\.html$/, '') + '.probe.html';
   const at = html.lastIndexOf('</body>');
-  fs.writeFileSync(probeFile, at >= 0 ? html.slice(0, at) + PROBE + html.slice(at) : html + PROBE);
+  const inject = (opts.pageScript ? `<script>window.__fdPageScript = (${opts.pageScript.replace(/<\/script/gi, '<\\/script')});</script>` : '') + PROBE;
+  fs.writeFileSync(probeFile, at >= 0 ? html.slice(0, at) + inject + html.slice(at) : html + inject);
   const url = 'file://' + path.resolve(probeFile);
   const budget = String(opts.budgetMs ?? 20000);
   const timeoutMs = opts.timeoutMs ?? 120_000;
@@ -124,7 +142,7 @@ export async function checkInChromium(
   // cropped afterwards to the page height the probe measured.
   const shotFile = opts.screenshot ? path.resolve(opts.screenshot) : undefined;
   const tmpShot = shotFile ? `${shotFile}.${process.pid}.tmp.png` : undefined;
-  const height = opts.screenshot ? 12000 : 1000;
+  const height = opts.screenshot ? (opts.maxHeight ?? 12000) : 1000;
   const args = [`--virtual-time-budget=${budget}`, `--window-size=${width},${height}`, '--dump-dom'];
   if (tmpShot) {
     fs.mkdirSync(path.dirname(tmpShot), { recursive: true });
@@ -135,8 +153,15 @@ export async function checkInChromium(
   if (!m) {
     throw new Error(`chromium did not run the page probe for ${htmlFile} (exit ${dom.code}); stderr:\n${dom.stderr.split('\n').slice(-15).join('\n')}`);
   }
-  const json = m[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const json = unescapeAttr(m[1]);
   const report = JSON.parse(json) as BrowserReport;
+  if (opts.pageScript) {
+    const p = /data-fd-page="([^"]*)"/.exec(dom.stdout);
+    if (!p) throw new Error(`the page script did not finish within the virtual time budget (${budget} ms) for ${htmlFile}: ${JSON.stringify(report)}`);
+    const result = JSON.parse(unescapeAttr(p[1])) as { ok: boolean; value?: unknown; error?: string };
+    if (!result.ok) throw new Error(`the page script failed in ${htmlFile}: ${result.error}`);
+    report.page = result.value;
+  }
   if (shotFile && tmpShot) {
     if (!fs.existsSync(tmpShot)) throw new Error(`chromium wrote no screenshot (exit ${dom.code}): ${dom.stderr.split('\n').slice(-10).join('\n')}`);
     const meta = await sharp(tmpShot).metadata();
@@ -146,4 +171,9 @@ export async function checkInChromium(
   }
   fs.rmSync(probeFile, { force: true });
   return report;
+}
+
+/** Undoes the HTML attribute escaping of `--dump-dom`. */
+function unescapeAttr(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

@@ -14,3 +14,4 @@ export { IMAGE_EXTENSIONS } from './decode-images';
 export * from './image-folder';
 export * from './from-manifest';
 export * from './csv';
+export * from './predictions-csv';

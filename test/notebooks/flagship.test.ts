@@ -1,0 +1,184 @@
+/**
+ * End-to-end: the three tutorial notebooks (01 Colored MNIST, 02 hidden subclass, 03 your own data)
+ * executed headless through the project's tslab kernel, their outputs checked, the flagship re-executed
+ * for identical outputs, and every HTML export opened in headless Chromium: every Plotly figure drew,
+ * every image loaded, and moving the C slider changes the ranking shown. Full-page screenshots are kept
+ * in out/notebooks/. Needs Jupyter and chromium (`bash kernel/setup.sh --with-chromium`).
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { loadFashionMnist, loadMnist } from '../../src/data';
+import { NotebookRun, REPO_ROOT, runNotebook, runNotebooks } from '../../kernel/run-notebooks';
+import { BrowserReport, checkInChromium } from '../../kernel/browser-check';
+import { SLIDER_SCRIPT, SliderScriptResult } from './page-scripts';
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[] | object>;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+  execution_count?: number | null;
+}
+
+const NAMES = ['01-colored-mnist', '02-hidden-subclass', '03-your-own-data'];
+const join = (v: string | string[] | object | undefined) => (v === undefined ? '' : Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : JSON.stringify(v));
+const cellsOf = (file: string): Cell[] => JSON.parse(fs.readFileSync(file, 'utf8')).cells as Cell[];
+const codeCells = (file: string) => cellsOf(file).filter((c) => c.cell_type === 'code');
+const outputs = (file: string) => codeCells(file).flatMap((c) => c.outputs ?? []);
+const rich = (file: string) => outputs(file).filter((o) => o.output_type === 'display_data').map((o) => o.data!);
+const isFigure = (d: Record<string, unknown>) => 'application/vnd.plotly.v1+json' in d;
+const isStrip = (d: Record<string, unknown>) => 'image/png' in d && !isFigure(d);
+/**
+ * A finished progress line ("embed train: 3000/3000 done") shows whether a step ran or was served
+ * from the embedding cache, so it depends on the cache's state, not on the computation: leave those
+ * out when comparing two runs.
+ */
+const isProgress = (o: Output) => o.output_type === 'display_data' && join(o.data?.['text/html']).includes('class="fd-progress"');
+const resultsOf = (file: string) => JSON.stringify(codeCells(file).map((c) => (c.outputs ?? []).filter((o) => !isProgress(o))));
+
+describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium', function () {
+  this.timeout(1_200_000);
+  const outDir = path.join(REPO_ROOT, 'out', 'notebooks');
+  const runs = new Map<string, NotebookRun>();
+  const reports = new Map<string, BrowserReport>();
+
+  before(async () => {
+    // Corpus caches first: their one-time conversion reports progress of its own.
+    await loadMnist();
+    await loadFashionMnist();
+    for (const r of await runNotebooks({ names: NAMES, outDir, log: () => {} })) {
+      runs.set(r.name, r);
+      process.stderr.write(`      [${r.name}: ${r.seconds.toFixed(1)} s, .ipynb ${(r.notebookBytes / 1e6).toFixed(2)} MB, .html ${(r.htmlBytes / 1e6).toFixed(2)} MB]\n`);
+    }
+  });
+
+  it('the committed notebooks are small, unexecuted, open with fd.init() and import the package by name', () => {
+    for (const name of NAMES) {
+      const file = path.join(REPO_ROOT, 'notebooks', `${name}.ipynb`);
+      assert.ok(fs.statSync(file).size < 40_000, `${name}.ipynb is ${fs.statSync(file).size} bytes`);
+      const cells = cellsOf(file);
+      assert.ok(cells.every((c) => c.cell_type !== 'code' || ((c.outputs ?? []).length === 0 && c.execution_count == null)), `${name}: saved without outputs`);
+      const first = join(codeCells(file)[0].source);
+      assert.match(first, /import \* as fd from 'failure-directions';/);
+      assert.match(first, /^fd\.init\(\);$/m);
+      const prose = cells.filter((c) => c.cell_type === 'markdown').length;
+      assert.ok(prose >= codeCells(file).length / 2, `${name}: a tutorial, with prose between the cells (${prose} markdown cells)`);
+    }
+  });
+
+  it('every cell ran in order, with nothing on stderr; plotly.js embedded once per notebook', () => {
+    for (const name of NAMES) {
+      const file = runs.get(name)!.notebook;
+      const cells = codeCells(file);
+      assert.ok(cells.every((c, i) => c.execution_count === i + 1), `${name}: every code cell ran, in order`);
+      const stderr = outputs(file).filter((o) => (o.output_type === 'stream' && o.name === 'stderr') || o.output_type === 'error');
+      assert.deepEqual(stderr.map((o) => join(o.text)), [], `${name}: nothing on stderr`);
+      assert.equal(rich(file).filter((d) => join(d['text/html']).includes('fd-plotly-src-')).length, 1, `${name}: plotly.js embedded once`);
+    }
+  });
+
+  it('01 shows the whole pipeline: data strips, group accuracy, cv_, C sweep, scores, projections, histograms, strips, rankings, slider, refit, captions', () => {
+    const file = runs.get('01-colored-mnist')!.notebook;
+    const d = rich(file);
+    const figures = d.filter(isFigure).map((f) => f['application/vnd.plotly.v1+json'] as { data: Array<{ type: string }>; layout: { sliders?: unknown[]; title?: { text?: string } } });
+    const titles = figures.map((f) => String(f.layout.title?.text ?? ''));
+    assert.ok(titles.some((t) => /balanced accuracy vs C/.test(t)), 'C sweep');
+    assert.equal(titles.filter((t) => /^Test images of class .* along its failure direction/.test(t)).length, 2, 'a projection per class');
+    assert.equal(titles.filter((t) => /captions along its failure direction/.test(t)).length, 2, 'a caption plot per class');
+    assert.ok(titles.some((t) => /Test scores per class/.test(t)), 'score histogram');
+    assert.ok(titles.some((t) => /among the K hardest/.test(t)), 'precision@K');
+    const slider = figures.find((f) => f.layout.sliders?.length);
+    assert.ok(slider, 'the C slider figure');
+    assert.equal(slider.data.filter((t) => t.type === 'table').length, 7, 'one ranking table per C of the grid');
+    assert.ok(d.filter(isStrip).length >= 6, 'example strips and hardest / easiest strips');
+    const text = d.map((x) => join(x['text/plain'])).join('\n');
+    assert.match(text, /group\s+images\s+accuracy/, 'test accuracy by group');
+    assert.match(text, /class\s+className\s+n\s+nErrors\s+C\s+cvBalancedAccuracy\s+status/, 'cv_ table');
+    assert.match(text, /className\s+method\s+n\s+nTarget\s+auroc/, 'evaluateRanking table');
+    assert.match(text, /0\.0003/, 'cv_ after refit(0, 3e-4) shows the new C');
+    assert.match(text, /caption\s+score\s+adjective\s+noun\s+preposition\s+unknownWords/, 'rankCaptions table');
+    assert.match(text, /className\s+caption\s+images\s+accuracy\s+classAccuracy/, 'retrieveByCaption accuracies');
+    assert.match(text, /joint encoder/, 'comparison with the model\'s own space');
+  });
+
+  it('02 names the planted hidden subclasses; 03 reads the files it wrote back', () => {
+    const out02 = outputs(runs.get('02-hidden-subclass')!.notebook).filter((o) => o.output_type === 'stream').map((o) => join(o.text)).join('');
+    assert.match(out02, /lift at the failure end: .*other -> Dress.*\(\d of 3 planted\)/);
+    assert.match(out02, /captions: .*other -> Dress.*\(\d of 3 planted\)/);
+    const out03 = outputs(runs.get('03-your-own-data')!.notebook).filter((o) => o.output_type === 'stream').map((o) => join(o.text)).join('');
+    assert.match(out03, /4000 PNG files written/);
+    assert.match(out03, /train 2000, val 1000, test 1000 images/);
+    assert.match(out03, /reloaded scores identical: true/);
+    assert.match(out03, /classes coat, pullover, shirt, t-shirt; splits val, test; features 64-d/);
+  });
+
+  it('executed notebooks and HTML exports stay small (plotly.js once, no repeated library)', () => {
+    for (const name of NAMES) {
+      const r = runs.get(name)!;
+      assert.ok(r.notebookBytes < 5e6, `${name}: executed .ipynb is ${r.notebookBytes} bytes`);
+      assert.ok(r.htmlBytes < 5e6, `${name}: HTML is ${r.htmlBytes} bytes`);
+    }
+  });
+
+  it('01 re-executes to the same outputs', async () => {
+    const again = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-flagship-again-'));
+    try {
+      const second = await runNotebook(path.join(REPO_ROOT, 'notebooks', '01-colored-mnist.ipynb'), { outDir: again });
+      const first = runs.get('01-colored-mnist')!.notebook;
+      assert.equal(resultsOf(second.notebook), resultsOf(first));
+    } finally {
+      fs.rmSync(again, { recursive: true, force: true });
+    }
+  });
+
+  for (const name of NAMES) {
+    it(`${name}: every figure draws and every image loads in headless Chromium (screenshot kept)`, async () => {
+      const r = runs.get(name)!;
+      const shot = path.join(outDir, `${name}.png`);
+      const report = await checkInChromium(r.html, { screenshot: shot, maxHeight: 16000, budgetMs: 40000, pageScript: name === '01-colored-mnist' ? SLIDER_SCRIPT : undefined });
+      reports.set(name, report);
+      const nFigures = rich(r.notebook).filter(isFigure).length;
+      const nStrips = rich(r.notebook).filter(isStrip).length;
+      assert.ok(nFigures > 0);
+      assert.equal(report.figures, nFigures, `${name}: one figure container per figure output: ${JSON.stringify(report)}`);
+      assert.equal(report.drawn, nFigures, `${name}: every figure drew: ${JSON.stringify(report)}`);
+      assert.ok(report.mainSvg >= nFigures, `${name}: Plotly main-svg per figure: ${JSON.stringify(report)}`);
+      assert.equal(report.previewsLeft, 0, 'static previews replaced by the interactive charts');
+      assert.equal(report.images, nStrips, `${name}: one <img> per image strip`);
+      assert.equal(report.imagesLoaded, report.images, `${name}: every image decoded`);
+      const meta = await sharp(shot).metadata();
+      assert.ok((meta.height ?? 0) > 3000, `${name}: full-page screenshot (${meta.height} px)`);
+    });
+  }
+
+  it('01: moving the C slider changes the ranking shown', () => {
+    const page = reports.get('01-colored-mnist')?.page as SliderScriptResult | undefined;
+    assert.ok(page, 'the Chromium check of 01 ran the slider script');
+    assert.deepEqual(page.errors, []);
+    assert.equal(page.sliders.length, 1);
+    const s = page.sliders[0];
+    assert.equal(s.steps, 7);
+    assert.equal(s.initial.tables, 1, 'one ranking table visible');
+    assert.match(s.initial.title, /\(chosen by CV\)/, 'the figure opens on the C chosen by cross-validation');
+    for (const st of [...s.states, s.back]) {
+      assert.ok(st.updated, `step ${st.active}: the slider ran its update`);
+      assert.equal(st.tables, 1, `step ${st.active}: exactly one ranking table visible`);
+      assert.ok(st.ids && st.ids.length === 10);
+      // What the page draws is the visible table's ranking.
+      for (const id of st.ids!) assert.ok(st.shown.includes(id), `step ${st.active}: id ${id} drawn in the table`);
+    }
+    assert.deepEqual(s.states.map((st) => st.active).sort(), [0, 1, 2, 3, 4, 5, 6].filter((k) => k !== s.initial.active), 'every other step clicked');
+    assert.equal(new Set([s.initial, ...s.states].map((st) => st.title)).size, 7, 'each step has its own title (its C)');
+    const rankings = new Set([s.initial, ...s.states].map((st) => st.ids!.join(' ')));
+    assert.ok(rankings.size >= 2, `the shown ranking changes with C (${rankings.size} distinct rankings)`);
+    assert.deepEqual(s.back.ids, s.initial.ids, 'clicking the initial step again restores its ranking');
+  });
+});
