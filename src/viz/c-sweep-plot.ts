@@ -1,21 +1,12 @@
+import type { ClassCVDetails } from '../directions/failure-directions';
 import { Figure } from './figure';
 import { axis, baseLayout, escapeLabel, formatC, PALETTE, round } from './plot-helpers';
 
-/** One class's cross-validation over the C grid, as `FailureDirections.cvDetails_` exposes it. */
-export interface CvDetail {
-  classId: number;
-  className: string;
-  /** The C grid (positive, any order). */
-  Cs: number[];
-  /** Mean cross-validated balanced accuracy per C (`NaN` / null where it could not be computed). */
-  meanBalancedAccuracy: number[];
-  /** The C that was kept, or null when the class was not fitted. */
-  chosenC: number | null;
-  /** 'ok', or why the class was skipped / fell back. */
-  status: string;
-  /** Whether every CV fold's solver converged, per C (optional): unconverged points are drawn hollow. */
-  converged?: boolean[];
-}
+/**
+ * One class's cross-validation over the C grid, exactly as `FailureDirections.cvDetails_` exposes it;
+ * `converged` is optional here (unconverged points are drawn hollow when it is given).
+ */
+export type CvDetail = Omit<ClassCVDetails, 'converged'> & { converged?: boolean[] };
 
 /** Options for {@link cSweepPlot}. */
 export interface CSweepPlotOptions {

@@ -14,24 +14,10 @@ import { loadFashionMnist, loadMnist } from '../../src/data';
 import { NotebookRun, REPO_ROOT, runNotebook, runNotebooks } from '../../kernel/run-notebooks';
 import { BrowserReport, checkInChromium } from '../../kernel/browser-check';
 import { SLIDER_SCRIPT, SliderScriptResult } from './page-scripts';
+import { join, cellsOf, codeCells, type Output } from './notebook-cells';
 
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, string | string[] | object>;
-}
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-  execution_count?: number | null;
-}
 
 const NAMES = ['01-colored-mnist', '02-hidden-subclass', '03-your-own-data'];
-const join = (v: string | string[] | object | undefined) => (v === undefined ? '' : Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : JSON.stringify(v));
-const cellsOf = (file: string): Cell[] => JSON.parse(fs.readFileSync(file, 'utf8')).cells as Cell[];
-const codeCells = (file: string) => cellsOf(file).filter((c) => c.cell_type === 'code');
 const outputs = (file: string) => codeCells(file).flatMap((c) => c.outputs ?? []);
 const rich = (file: string) => outputs(file).filter((o) => o.output_type === 'display_data').map((o) => o.data!);
 const isFigure = (d: Record<string, unknown>) => 'application/vnd.plotly.v1+json' in d;

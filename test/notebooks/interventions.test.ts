@@ -7,23 +7,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NotebookRun, REPO_ROOT, runNotebooks } from '../../kernel/run-notebooks';
+import { join, codeCells, src } from './notebook-cells';
 
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, string | string[] | object>;
-}
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-  execution_count?: number | null;
-}
 
-const join = (v: string | string[] | object | undefined) => (v === undefined ? '' : Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : JSON.stringify(v));
-const codeCells = (file: string): Cell[] => (JSON.parse(fs.readFileSync(file, 'utf8')).cells as Cell[]).filter((c) => c.cell_type === 'code');
-const src = (c: Cell) => join(c.source);
 
 describe('notebooks: 04-interventions, executed headless', function () {
   this.timeout(30 * 60 * 1000);

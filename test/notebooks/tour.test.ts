@@ -12,22 +12,9 @@ import sharp from 'sharp';
 import { loadMnist } from '../../src/data';
 import { NotebookError, NotebookRun, REPO_ROOT, runNotebook, runNotebooks } from '../../kernel/run-notebooks';
 import { checkInChromium } from '../../kernel/browser-check';
+import { join, codeCells } from './notebook-cells';
 
-interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, string | string[] | object>;
-}
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: Output[];
-  execution_count?: number | null;
-}
 
-const join = (v: string | string[] | object | undefined) => (v === undefined ? '' : Array.isArray(v) ? v.join('') : typeof v === 'string' ? v : JSON.stringify(v));
-const codeCells = (file: string): Cell[] => (JSON.parse(fs.readFileSync(file, 'utf8')).cells as Cell[]).filter((c) => c.cell_type === 'code');
 const outputsOf = (file: string) => JSON.stringify(codeCells(file).map((c) => c.outputs));
 
 describe('notebooks: the tour, executed headless and opened in Chromium', function () {
