@@ -71,13 +71,14 @@ async function run(name: string, splits: DatasetSplits & { unlabeled?: ImageData
     minority: { groups: minority, ...pooled(groups, minority) },
     majority: { groups: majority, ...pooled(groups, majority) },
     testGroups: groups,
+    embeddingRuntime: enc.runtime,
     embeddings,
   };
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(`\n${name}: ${result.trainImages} train images x ${epochs} epochs in ${trainSeconds.toFixed(1)} s (${result.trainSamplesPerSec.toFixed(0)} samples/s)`);
   console.log(`  test accuracy ${pct(overall)}; minority [${minority.join(', ')}] ${pct(result.minority.accuracy)} (n=${result.minority.n}) vs majority ${pct(result.majority.accuracy)} (n=${result.majority.n})`);
   console.log(`  per group: ${Object.entries(groups).map(([g, v]) => `${g} ${pct(v.accuracy)}`).join(', ')}`);
-  console.log(`  embeddings (${enc.name}, ${enc.dim}-d): ${Object.entries(embeddings).map(([s, e]) => `${s} ${e.rows} rows ${e.wasAlreadyCached ? 'already cached' : `${e.coldSeconds.toFixed(2)} s to compute`} / ${(1000 * e.warmSeconds).toFixed(0)} ms from cache`).join('; ')}`);
+  console.log(`  embeddings (${enc.name}, ${enc.dim}-d, ${enc.runtime}): ${Object.entries(embeddings).map(([s, e]) => `${s} ${e.rows} rows ${e.wasAlreadyCached ? 'already cached' : `${e.coldSeconds.toFixed(2)} s to compute`} / ${(1000 * e.warmSeconds).toFixed(0)} ms from cache`).join('; ')}`);
   return result;
 }
 

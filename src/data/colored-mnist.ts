@@ -24,6 +24,14 @@ export interface ColoredMnistSplits extends DatasetSplits {
 }
 
 const DEFAULT_SIZES: SplitSizes = { train: 3000, val: 1500, unlabeled: 1500, test: 2000 };
+/**
+ * Class names of {@link coloredMnist}'s binary label.
+ *
+ * @example
+ * ```ts
+ * COLORED_MNIST_CLASSES[split.labels[0]]; // 'digit 0-4'
+ * ```
+ */
 export const COLORED_MNIST_CLASSES = ['digit 0-4', 'digit 5-9'];
 
 /**

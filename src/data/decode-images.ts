@@ -32,7 +32,15 @@ export interface LoadReport {
   ignored: string[];
 }
 
-/** Extensions sharp decodes that we treat as images. */
+/**
+ * File extensions (lower case) that {@link imageFolder} treats as images; other files are ignored
+ * and listed in the report.
+ *
+ * @example
+ * ```ts
+ * IMAGE_EXTENSIONS.has('.png'); // true
+ * ```
+ */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif', '.svg']);
 
 export function resolveSize(size: DecodeOptions['size']): [number, number] {

@@ -41,6 +41,12 @@ export interface HiddenSubclassSplits extends DatasetSplits {
  * Dress test accuracy falls from ~0.91 to ~0.63-0.78), T-shirts resemble dresses (~0.94 -> ~0.90 at
  * subsample 0.1), while rare sandals still look like footwear and are mostly classified correctly
  * (a control: rarity alone is not a failure).
+ *
+ * @example
+ * ```ts
+ * const custom = DEFAULT_SUPERCLASSES.map((s) => (s.name === 'tops' ? { ...s, hidden: 'Shirt' } : s));
+ * await hiddenSubclass({ superclasses: custom, seed: 0 });
+ * ```
  */
 export const DEFAULT_SUPERCLASSES: Superclass[] = [
   { name: 'tops', classes: ['T-shirt/top', 'Pullover', 'Coat', 'Shirt'], hidden: 'T-shirt/top' },

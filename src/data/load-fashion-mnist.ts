@@ -5,7 +5,14 @@ import { stratifiedOrder } from './corpus-order';
 import type { LoadCorpusOptions } from './load-mnist';
 import { RESERVED } from './reserved';
 
-/** Fashion-MNIST's class names, in label order. */
+/**
+ * Fashion-MNIST's class names, in label order.
+ *
+ * @example
+ * ```ts
+ * FASHION_MNIST_CLASSES[9]; // 'Ankle boot'
+ * ```
+ */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 const SIZE = 28;

@@ -2,7 +2,6 @@
  * Turning a classifier into an {@link Encoder}: embeddings are the activations of one of its layers
  * (by default the penultimate one, the input of the final classification layer).
  */
-import * as crypto from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
@@ -10,8 +9,11 @@ import type { Matrix } from '../matrix';
 import { progress } from '../progress';
 import { ensureBackend } from '../model/backend';
 import { FEATURE_LAYER } from '../model/architectures';
+import { modelWeightsHash } from '../model/model-weights-hash';
 import { AnyModel, batchTensor, classifierMetadata, InputOverrides, inputSpecOf } from '../model/model-input';
 import type { EmbedOptions, Encoder } from './encoder';
+import { exportOnnx, OnnxUnsupportedError } from '../model/onnx/export';
+import { defaultThreads, OnnxEmbedder, onnxRuntime } from '../model/onnx/runtime';
 
 /** Options of {@link modelEncoder}. */
 export interface ModelEncoderOptions extends InputOverrides {
@@ -25,24 +27,24 @@ export interface ModelEncoderOptions extends InputOverrides {
   pool?: 'flatten' | 'avg';
   /** Display name; the cache key always includes a hash of the weights and the layer. */
   name?: string;
+  /**
+   * Inference engine. `'auto'` (default): ONNX Runtime (native, multi-threaded) when the optional
+   * `onnxruntime-node` package loads and every layer up to `layer` can be exported, else tfjs.
+   * `'onnx'` insists (and throws naming the unsupported layer); `'tfjs'` never uses ONNX.
+   */
+  runtime?: 'auto' | 'onnx' | 'tfjs';
+  /** Threads for ONNX Runtime (default `FD_THREADS` or all cores). The tfjs wasm backend uses one. */
+  threads?: number;
 }
 
-/** SHA-256 of a model's weights (names, shapes, values), in a stable order. */
-export function modelWeightsHash(model: AnyModel): string {
-  const h = crypto.createHash('sha256');
-  const add = (name: string, t: tf.Tensor) => {
-    h.update(`${name}|${t.dtype}|${t.shape.join('x')}|`);
-    const v = t.dataSync();
-    h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-  };
-  const lm = model as tf.LayersModel;
-  if (typeof lm.getWeights === 'function' && Array.isArray(lm.weights)) {
-    lm.weights.forEach((w) => add(w.originalName ?? w.name, w.read()));
-  } else {
-    const weights = (model as tf.GraphModel).weights;
-    for (const k of Object.keys(weights).sort()) weights[k].forEach((t, i) => add(`${k}:${i}`, t));
-  }
-  return h.digest('hex');
+/** An {@link Encoder} built from a model layer, telling which engine runs it. */
+export interface ModelEncoder extends Encoder {
+  /** The engine that runs the embedding: `'onnx'` (ONNX Runtime) or `'tfjs'`. */
+  runtime: 'onnx' | 'tfjs';
+  /** The layer (or GraphModel node) embedded. */
+  layer: string;
+  /** Why ONNX Runtime is not used, when it is not. */
+  runtimeNote?: string;
 }
 
 const ACTIVATION_ONLY = new Set(['Softmax', 'Activation', 'ReLU', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
@@ -87,7 +89,7 @@ function penultimateNode(model: tf.GraphModel): string {
  * const convEnc = modelEncoder(model, { layer: 'conv2', pool: 'avg' }); // 32-d
  * ```
  */
-export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): Encoder {
+export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): ModelEncoder {
   const pool = opts.pool ?? 'flatten';
   if (pool !== 'flatten' && pool !== 'avg') throw new RangeError(`modelEncoder: pool must be 'flatten' or 'avg', got ${JSON.stringify(pool)}`);
   const isLayers = model instanceof tf.LayersModel;
@@ -117,14 +119,45 @@ export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): E
   }
   const weightsHash = modelWeightsHash(model);
   const modelName = opts.name ?? ((model as tf.LayersModel).name || 'graph-model');
-  const encoder: Encoder = {
+  const requested = opts.runtime ?? 'auto';
+  if (!['auto', 'onnx', 'tfjs'].includes(requested)) throw new RangeError(`modelEncoder: runtime must be 'auto', 'onnx' or 'tfjs', got ${JSON.stringify(requested)}`);
+  // Decide the engine now (export is synchronous); the ONNX session is created on first use.
+  let onnxModel: Uint8Array | undefined;
+  let runtimeNote: string | undefined;
+  let onnxSpec: ReturnType<typeof inputSpecOf> | undefined;
+  if (requested !== 'tfjs') {
+    if (!onnxRuntime()) runtimeNote = 'onnxruntime-node is not installed';
+    else if (!isLayers) runtimeNote = 'GraphModels run on tfjs';
+    else {
+      try {
+        onnxSpec = inputSpecOf(model, undefined, opts);
+        onnxModel = exportOnnx(model as tf.LayersModel, { layer, scale: onnxSpec.scale, offset: onnxSpec.offset, pool });
+      } catch (e) {
+        if (!(e instanceof OnnxUnsupportedError) && !/unknown; pass a split/.test((e as Error).message)) throw e;
+        runtimeNote = `not exportable to ONNX: ${(e as Error).message}`;
+      }
+    }
+    if (requested === 'onnx' && !onnxModel) throw new Error(`modelEncoder: runtime 'onnx' unavailable: ${runtimeNote}`);
+  }
+  const threads = opts.threads ?? defaultThreads();
+  let session: Promise<OnnxEmbedder> | undefined;
+  const encoder: ModelEncoder = {
     name: `${modelName}/${layer}`,
     dim,
-    cacheKey: `model-weights:${weightsHash}|layer:${layer}|pool:${pool}|scale:${opts.scale ?? ''}|offset:${opts.offset ?? ''}`,
+    runtime: onnxModel ? 'onnx' : 'tfjs',
+    layer,
+    ...(runtimeNote ? { runtimeNote } : {}),
+    // Both engines compute the same function (to float rounding); the key names the engine so a
+    // cache never mixes their last bits.
+    cacheKey: `model-weights:${weightsHash}|layer:${layer}|pool:${pool}|scale:${opts.scale ?? ''}|offset:${opts.offset ?? ''}|runtime:${onnxModel ? 'onnx' : 'tfjs'}`,
     async embedImages(split: ImageDataset, eopts: EmbedOptions = {}): Promise<Matrix> {
       assertDataset(split, split.name ?? 'split');
-      await ensureBackend();
       const batchSize = eopts.batchSize ?? 256;
+      if (onnxModel && onnxSpec && split.height === onnxSpec.height && split.width === onnxSpec.width && split.channels === onnxSpec.channels) {
+        session ??= OnnxEmbedder.create(onnxModel, threads);
+        return embedWithOnnx(await session, split, batchSize, encoder);
+      }
+      await ensureBackend();
       const spec = inputSpecOf(model, split, opts);
       const n = split.labels.length;
       let data: Float32Array | undefined;
@@ -156,4 +189,25 @@ export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): E
     },
   };
   return encoder;
+}
+
+async function embedWithOnnx(session: OnnxEmbedder, split: ImageDataset, batchSize: number, encoder: Encoder): Promise<Matrix> {
+  const n = split.labels.length;
+  const stride = split.height * split.width * split.channels;
+  const p = progress(`embed ${split.name ?? ''}`.trim(), n);
+  let data: Float32Array | undefined;
+  let cols = encoder.dim;
+  for (let s = 0; s < n; s += batchSize) {
+    const e = Math.min(n, s + batchSize);
+    const r = await session.run(split.images.subarray(s * stride, e * stride), e - s, split.height, split.width, split.channels);
+    if (!data) {
+      cols = r.cols;
+      data = new Float32Array(n * cols);
+    }
+    data.set(r.data, s * cols);
+    p.tick(e - s);
+  }
+  p.done();
+  if (encoder.dim < 0 && data) encoder.dim = cols;
+  return { data: data ?? new Float32Array(0), rows: n, cols: data ? cols : Math.max(0, encoder.dim) };
 }

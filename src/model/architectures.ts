@@ -8,9 +8,23 @@ import { subSeed } from '../data/split-plan';
 /** Built-in architectures. */
 export type Arch = 'small-cnn' | 'mlp';
 
-/** Name of the penultimate (feature) layer in the built-in architectures. */
+/**
+ * Name of the penultimate (feature) layer in the built-in architectures: the default embedding.
+ *
+ * @example
+ * ```ts
+ * modelEncoder(model, { layer: FEATURE_LAYER });
+ * ```
+ */
 export const FEATURE_LAYER = 'features';
-/** Name of the pre-softmax layer in the built-in architectures. */
+/**
+ * Name of the pre-softmax layer in the built-in architectures.
+ *
+ * @example
+ * ```ts
+ * modelEncoder(model, { layer: LOGITS_LAYER }); // K-d logits as the embedding
+ * ```
+ */
 export const LOGITS_LAYER = 'logits';
 
 /**

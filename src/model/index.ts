@@ -5,3 +5,7 @@ export * from './model-input';
 export * from './train-classifier';
 export * from './predict';
 export * from './model-io';
+export * from './model-weights-hash';
+export { exportOnnx, OnnxUnsupportedError } from './onnx/export';
+export type { OnnxExportOptions } from './onnx/export';
+export { onnxRuntimeStatus } from './onnx/runtime';

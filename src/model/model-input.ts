@@ -5,7 +5,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/image-dataset';
 
-/** Key under which this package stores its metadata in a LayersModel's `userDefinedMetadata`. */
+/**
+ * Key under which this package stores its metadata in a LayersModel's `userDefinedMetadata`.
+ *
+ * @example
+ * ```ts
+ * (model.getUserDefinedMetadata() as any)[METADATA_KEY].classNames;
+ * ```
+ */
 export const METADATA_KEY = 'failureDirections';
 
 /** What a model expects as input: `x = pixel * scale + offset`, shape `[n, height, width, channels]`. */
@@ -102,6 +109,12 @@ export function inputSpecOf(model: AnyModel, split?: ImageDataset, overrides: In
  * Images `start..end-1` of `split` as a float tensor shaped for `spec`: scaled, resized (bilinear)
  * when the size differs, grey replicated to RGB or RGB averaged to grey when channels differ.
  * The caller owns (disposes) the result.
+ *
+ * @example
+ * ```ts
+ * const x = batchTensor(test, 0, 64, inputSpecOf(model, test)); // [64, h, w, c] floats
+ * x.dispose();
+ * ```
  */
 export function batchTensor(split: ImageDataset, start: number, end: number, spec: ModelInputSpec): tf.Tensor4D {
   const { height: H, width: W, channels: C } = split;

@@ -115,7 +115,16 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
 }
 
 let routed = false;
-/** Registers the `file://` save/load route once (skipped when another handler, e.g. tfjs-node's, serves it). */
+/**
+ * Registers the `file://` save/load route once (skipped when another handler, e.g. tfjs-node's,
+ * serves it). Runs when this module loads; exported for code that resets tfjs's IO registry.
+ *
+ * @example
+ * ```ts
+ * registerFileRoute();
+ * await model.save('file:///tmp/my-model');
+ * ```
+ */
 export function registerFileRoute(): void {
   if (routed) return;
   routed = true;

@@ -44,6 +44,17 @@ describe('model: backend', function () {
     assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'));
   });
 
+  it('rejects an unknown forced backend by name', async () => {
+    const prev = process.env.FD_BACKEND;
+    process.env.FD_BACKEND = 'gpu-please';
+    try {
+      await assert.rejects(ensureBackend(), /unknown backend "gpu-please" \(FD_BACKEND or prefer\)/);
+    } finally {
+      if (prev === undefined) delete process.env.FD_BACKEND;
+      else process.env.FD_BACKEND = prev;
+    }
+  });
+
   for (const stride of [1, 2]) {
     for (const pad of ['same', 'valid'] as const) {
       it(`conv2d gradients match cpu: stride ${stride}, ${pad} padding`, async () => {

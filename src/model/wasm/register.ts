@@ -6,7 +6,14 @@ import { stockKernel } from './heap';
 
 const MARK = Symbol.for('failure-directions.kernel');
 
-/** Kernels added to (or replaced in) the wasm backend, by name. */
+/**
+ * Kernels added to (or replaced in) the wasm backend, by name.
+ *
+ * @example
+ * ```ts
+ * Object.keys(WASM_TRAINING_KERNELS); // ['Conv2DBackpropFilter', 'Conv2DBackpropInput', ...]
+ * ```
+ */
 export const WASM_TRAINING_KERNELS: Record<string, KernelFunc> = {
   Conv2DBackpropFilter: conv2DBackpropFilter as unknown as KernelFunc,
   Conv2DBackpropInput: conv2DBackpropInput as unknown as KernelFunc,
