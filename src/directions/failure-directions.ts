@@ -148,6 +148,15 @@ interface ClassState {
  * `cv_`), no SVM (`svms_[c] === null`), and its samples score NaN (`flagged` false, `rankInClass`
  * NaN) in `decisionFunction` and `scores`.
  *
+ * By default the SVM is the paper's: hinge loss, balanced class weights, an unregularised intercept
+ * (libsvm `SVC(kernel='linear')` semantics, solved by our dual coordinate descent), C from the grid
+ * 1e-6 ... 1 by 2-fold stratified CV on balanced accuracy, ties to the smaller C. When C is so small
+ * that every sample violates the margin, the intercept is not identified; like libsvm we then put
+ * it at an end of the optimal interval, so such a model flags every sample and scores 0.5 balanced
+ * accuracy in CV (the paper's curves show the same 0.5 plateau). The ranking within a class
+ * (`score`, `rankInClass`) is still the direction's. Set `regularizeIntercept: true` for
+ * liblinear's formulation instead.
+ *
  * @example
  * ```ts
  * const fd = new FailureDirections({ randomState: 0 });
@@ -520,7 +529,8 @@ export class FailureDirections {
     const svm = this.checkClass(classId, caller);
     checkC(C, caller);
     const { X, y } = this.dataOf(classId);
-    svm.setParams({ C }).fit(X, y, { warmStart: true });
+    // The kept data were validated by fit: skip re-checking them on every slider move.
+    svm.setParams({ C }).fitRows(X, null, y, true, caller);
     const state = this.classes![classId];
     state.C = C;
     const k = state.details.Cs.indexOf(C);

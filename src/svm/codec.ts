@@ -32,7 +32,14 @@ export function encodeArray(a: Typed): EncodedArray {
   return { dtype: dtypeOf(a), length: a.length, base64: bytes.toString('base64') };
 }
 
-/** Decodes {@link encodeArray}'s output; throws naming `what` when malformed. */
+/**
+ * Decodes {@link encodeArray}'s output; throws naming `what` when malformed.
+ *
+ * @example
+ * ```ts
+ * decodeArray({ dtype: 'uint8', length: 2, base64: 'AQI=' }); // Uint8Array [1, 2]
+ * ```
+ */
 export function decodeArray(e: EncodedArray, what = 'array'): Float32Array | Float64Array | Int32Array | Uint8Array {
   if (e == null || typeof e.base64 !== 'string') throw new TypeError(`${what}: expected {dtype, length, base64}`);
   const bytes = Buffer.from(e.base64, 'base64');
@@ -54,7 +61,14 @@ export function decodeArray(e: EncodedArray, what = 'array'): Float32Array | Flo
   }
 }
 
-/** Typed decoders. */
+/**
+ * Typed decoders: like {@link decodeArray}, but throw when the stored dtype differs.
+ *
+ * @example
+ * ```ts
+ * decodeFloat64(encodeArray(new Float64Array([1, 2])), 'coef');
+ * ```
+ */
 export function decodeFloat64(e: EncodedArray, what = 'array'): Float64Array {
   const a = decodeArray(e, what);
   if (!(a instanceof Float64Array)) throw new TypeError(`${what}: expected float64, got ${e.dtype}`);

@@ -2,7 +2,8 @@
  * Choosing the SVM cost C by stratified k-fold cross-validation on balanced accuracy, warm-starting
  * each fold's solver along the C path in ascending order.
  */
-import { Matrix, takeRows } from '../matrix';
+import { Matrix } from '../matrix';
+import { scoreRows } from './dual-cd';
 import { LinearSVC, LinearSVCParams } from './linear-svc';
 import { stratifiedKFold } from './stratified-k-fold';
 import { checkBinaryLabels, checkC, checkMatrix, checkPositiveInt } from './validate';
@@ -131,12 +132,16 @@ export function crossValidateC(X: Matrix, y: ArrayLike<number>, options: CrossVa
   const nIter = Cs.map(() => new Array<number>(k).fill(0));
   const converged = Cs.map(() => true);
   for (let f = 0; f < k; f++) {
-    const train: number[] = [];
-    const test: number[] = [];
-    for (let i = 0; i < foldIds.length; i++) (foldIds[i] === f ? test : train).push(i);
-    if (test.length === 0) throw new RangeError(`${caller}: fold ${f} has no rows`);
-    const Xtr = takeRows(X, train);
-    const Xte = takeRows(X, test);
+    // Row-index views into X: the folds share one copy of the data (and one resident SIMD copy).
+    let nTest = 0;
+    for (let i = 0; i < foldIds.length; i++) nTest += foldIds[i] === f ? 1 : 0;
+    if (nTest === 0) throw new RangeError(`${caller}: fold ${f} has no rows`);
+    const train = new Int32Array(X.rows - nTest);
+    const test = new Int32Array(nTest);
+    for (let i = 0, a = 0, b = 0; i < foldIds.length; i++) {
+      if (foldIds[i] === f) test[b++] = i;
+      else train[a++] = i;
+    }
     const ytr = Uint8Array.from(train, (i) => labels[i]);
     const yte = Uint8Array.from(test, (i) => labels[i]);
     let has0 = false, has1 = false;
@@ -144,8 +149,9 @@ export function crossValidateC(X: Matrix, y: ArrayLike<number>, options: CrossVa
     if (!has0 || !has1) throw new RangeError(`${caller}: training folds without fold ${f} hold only label ${has1 ? 1 : 0}`);
     const svm = new LinearSVC(svmParams);
     for (let c = 0; c < Cs.length; c++) {
-      svm.setParams({ C: Cs[c] }).fit(Xtr, ytr, { warmStart: (warmStart ?? true) && c > 0 });
-      foldScores[c][f] = balancedAccuracyOfScores(yte, svm.decisionFunction(Xte));
+      svm.setParams({ C: Cs[c] }).fitRows(X, train, ytr, (warmStart ?? true) && c > 0, caller);
+      const scores = scoreRows(X.data, X.cols, test.length, test, svm.coef_!, svm.intercept_!);
+      foldScores[c][f] = balancedAccuracyOfScores(yte, scores);
       nIter[c][f] = svm.nIter_!;
       converged[c] = converged[c] && svm.converged_!;
     }

@@ -22,16 +22,25 @@
  * unconverged after `maxIter` outer iterations.
  *
  * Data are row-major Float32; the weight vector and all accumulators are Float64. The inner loops
- * allocate nothing.
+ * allocate nothing; the two O(d) loops per coordinate (w'x_i and w += d x_i) run in a wasm SIMD
+ * kernel when the runtime has one (`simd-kernel.ts`), else in plain JavaScript. Training rows can
+ * be a view (`rowIndex`) into a larger matrix, so cross-validation folds need no copies.
  */
 import { Random } from '../random';
+import { simdKernel } from './simd-kernel';
 
 /** A prepared training problem: data, +-1 labels, per-sample box C_i, and cached row norms. */
 export interface DualCDProblem {
-  /** Row-major data, `rows * cols` values. */
+  /** Row-major data (at least the rows named by `rowIndex`). */
   x: Float32Array;
+  /** Number of training rows l. */
   rows: number;
   cols: number;
+  /**
+   * Physical row of `x` for each training row (a view, so folds need no copies); null means rows
+   * 0 .. rows-1. Every per-row array below is indexed by training row.
+   */
+  rowIndex: Int32Array | null;
   /** Value of the augmented constant feature (intercept scaling); 0 for no intercept. */
   bias: number;
   /** Labels as +1 / -1. */
@@ -61,10 +70,10 @@ export interface DualCDResult {
  * rowSqNorms(new Float32Array([3, 4, 1, 0]), 2, 2); // Float64Array [25, 1]
  * ```
  */
-export function rowSqNorms(x: Float32Array, rows: number, cols: number): Float64Array {
+export function rowSqNorms(x: Float32Array, rows: number, cols: number, rowIndex: Int32Array | null = null): Float64Array {
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
-    const off = i * cols;
+    const off = (rowIndex ? rowIndex[i] : i) * cols;
     let s0 = 0, s1 = 0;
     let j = 0;
     for (; j + 1 < cols; j += 2) {
@@ -88,14 +97,14 @@ export function rowSqNorms(x: Float32Array, rows: number, cols: number): Float64
  * ```
  */
 export function weightsFromAlpha(p: DualCDProblem, alpha: Float64Array, w: Float64Array): void {
-  const { x, rows, cols, bias, y } = p;
+  const { x, rows, cols, bias, y, rowIndex } = p;
   w.fill(0);
   let wb = 0;
   for (let i = 0; i < rows; i++) {
     const a = alpha[i];
     if (a === 0) continue;
     const d = a * y[i];
-    const off = i * cols;
+    const off = (rowIndex ? rowIndex[i] : i) * cols;
     for (let j = 0; j < cols; j++) w[j] += d * x[off + j];
     wb += d * bias;
   }
@@ -120,7 +129,7 @@ export function solveDualCD(
   w: Float64Array,
   opts: { l1Loss: boolean; tol: number; maxIter: number; rng: Random; offset?: number },
 ): DualCDResult {
-  const { x, rows: l, cols, bias, y, cost, sqNorm } = p;
+  const { x, rows: l, cols, bias, y, cost, sqNorm, rowIndex } = p;
   const { l1Loss, tol, maxIter, rng } = opts;
   const offset = opts.offset ?? 0;
   const bias2 = bias * bias;
@@ -136,6 +145,16 @@ export function solveDualCD(
   }
   const tail = cols & ~3;
   let wb = w[cols];
+  // The two O(cols) loops run in the wasm SIMD kernel when available (weights copied in and out).
+  let kernel = simdKernel();
+  if (kernel && !kernel.load(x, cols + 1)) kernel = null;
+  let xBase = 0;
+  let rowBytes = 0;
+  if (kernel) {
+    kernel.weights().set(w);
+    xBase = kernel.xOff;
+    rowBytes = cols * 4;
+  }
   let activeSize = l;
   let iter = 0;
   let pgMaxOld = Infinity;
@@ -156,19 +175,25 @@ export function solveDualCD(
     for (let s = 0; s < activeSize; s++) {
       const i = index[s];
       const yi = y[i];
-      const off = i * cols;
-      let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
-      let j = 0;
-      for (; j < tail; j += 4) {
-        g0 += w[j] * x[off + j];
-        g1 += w[j + 1] * x[off + j + 1];
-        g2 += w[j + 2] * x[off + j + 2];
-        g3 += w[j + 3] * x[off + j + 3];
+      const phys = rowIndex === null ? i : rowIndex[i];
+      const off = phys * cols;
+      let dot: number;
+      if (kernel) dot = kernel.dot(xBase + phys * rowBytes, 0, cols);
+      else {
+        let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+        let j = 0;
+        for (; j < tail; j += 4) {
+          g0 += w[j] * x[off + j];
+          g1 += w[j + 1] * x[off + j + 1];
+          g2 += w[j + 2] * x[off + j + 2];
+          g3 += w[j + 3] * x[off + j + 3];
+        }
+        for (; j < cols; j++) g0 += w[j] * x[off + j];
+        dot = g0 + g1 + g2 + g3;
       }
-      for (; j < cols; j++) g0 += w[j] * x[off + j];
       const ai = alpha[i];
       const C = upper[i];
-      const G = (g0 + g1 + g2 + g3 + wb * bias + offset) * yi - 1 + ai * diag[i];
+      const G = (dot + wb * bias + offset) * yi - 1 + ai * diag[i];
 
       let PG = 0;
       if (ai === 0) {
@@ -198,13 +223,17 @@ export function solveDualCD(
         else if (an > C) an = C;
         alpha[i] = an;
         const d = (an - ai) * yi;
-        for (j = 0; j < tail; j += 4) {
-          w[j] += d * x[off + j];
-          w[j + 1] += d * x[off + j + 1];
-          w[j + 2] += d * x[off + j + 2];
-          w[j + 3] += d * x[off + j + 3];
+        if (kernel) kernel.axpy(d, xBase + phys * rowBytes, 0, cols);
+        else {
+          let j = 0;
+          for (; j < tail; j += 4) {
+            w[j] += d * x[off + j];
+            w[j + 1] += d * x[off + j + 1];
+            w[j + 2] += d * x[off + j + 2];
+            w[j + 3] += d * x[off + j + 3];
+          }
+          for (; j < cols; j++) w[j] += d * x[off + j];
         }
-        for (; j < cols; j++) w[j] += d * x[off + j];
         wb += d * bias;
       }
     }
@@ -226,6 +255,7 @@ export function solveDualCD(
     if (pgMaxOld <= 0) pgMaxOld = Infinity;
     if (pgMinOld >= 0) pgMinOld = -Infinity;
   }
+  if (kernel) w.set(kernel.weights().subarray(0, cols));
   w[cols] = wb;
   return { iter, converged, pgMax: pgMaxNew, pgMin: pgMinNew };
 }
@@ -255,32 +285,37 @@ export function dualObjective(p: DualCDProblem, alpha: Float64Array, w: Float64A
 export interface FreeBiasResult extends DualCDResult {
   /** The unregularised intercept (libsvm's -rho rule at the final alpha). */
   intercept: number;
-  /** Inner dual CD solves run by the search over the intercept. */
+  /** Inner dual CD solves (proximal steps) run. */
   solves: number;
   /** sum_i y_i alpha_i at the end (0 at the exact optimum). */
   equality: number;
+  /** The last proximal iterate b_k (equals `intercept` up to `tol` unless every alpha is at a bound); start the next warm solve here. */
+  offset: number;
 }
 
 /**
  * Linear SVM with an **unregularised** intercept b, as libsvm's `SVC(kernel='linear')` (the paper's
- * SVM): primal min_{w,b} 0.5 w'w + sum_i C_i loss(y_i (w'x_i + b)); its dual adds the constraint
- * sum_i y_i alpha_i = 0 to the one in this file's header.
+ * SVM): primal min_{w,b} P(w, b) = 0.5 w'w + sum_i C_i loss(y_i (w'x_i + b)); its dual adds the
+ * constraint sum_i y_i alpha_i = 0 to the one in this file's header.
  *
- * Method: phi(b) = min_w P(w, b) is convex with phi'(b) = -g(b), g(b) = sum_i y_i alpha_i(b), where
- * alpha(b) solves the box-constrained dual with margins y_i (w'x_i + b) (liblinear's dual CD with a
- * fixed offset, warm-started from the previous b; the box does not depend on b, so every alpha stays
- * feasible). g is non-increasing; the search brackets its root by doubling steps, then refines it by
- * regula falsi (Illinois variant) until the bracket is narrower than `bTol` or g = 0. The returned
- * intercept follows libsvm's `calculate_rho` at the final alpha: the mean of y_i - w'x_i over free
- * alphas; when every alpha is at a bound (small C, every row violates the margin) the intercept is
- * not identified and we take the lower end of the optimal interval, where libsvm most often lands
- * (see `libsvmIntercept`). Stops unconverged after `maxIter` outer passes in total.
+ * Method: proximal point on the intercept. With phi(b) = min_w P(w, b) (convex), each step solves
+ * b_{k+1} = argmin_b phi(b) + (b - b_k)^2 / (2 rho), which is exactly liblinear's problem with an
+ * augmented constant feature of value sqrt(rho) (`p.bias`) whose margins carry the fixed offset
+ * b_k: the new intercept is b_k + rho * sum_i y_i alpha_i. Every step is the dual CD above,
+ * warm-started (the box does not depend on b, so alpha stays feasible). The steps contract like
+ * 1 / (1 + rho * kappa), kappa = -dg/db >= the number of free support vectors roughly, so a few
+ * steps suffice; they stop when the intercept moves by at most `tol`, or after `maxIter` passes in
+ * total. The returned intercept follows libsvm's `calculate_rho` at the final alpha: the mean of
+ * y_i - w'x_i over free alphas; when every alpha is at a bound (small C, every row violates the
+ * margin) the intercept is not identified and we take the lower end of the optimal interval, where
+ * libsvm most often lands (see `libsvmIntercept`).
  *
- * `p.bias` must be 0 (no augmented feature). `w` has `cols + 1` entries; the last stays 0.
+ * `p.bias` must be > 0 (sqrt(rho)); `w` has `cols + 1` entries (the last is the augmented weight,
+ * sqrt(rho) * sum_i y_i alpha_i, and goes to 0 at the solution).
  *
  * @example
  * ```ts
- * const r = solveDualCDFreeBias(p, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new Random(0) }, 0);
+ * const r = solveDualCDFreeBias({ ...p, bias: 1 }, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new Random(0) }, 0);
  * r.intercept;
  * ```
  */
@@ -288,89 +323,37 @@ export function solveDualCDFreeBias(
   p: DualCDProblem,
   alpha: Float64Array,
   w: Float64Array,
-  opts: { l1Loss: boolean; tol: number; maxIter: number; rng: Random; bTol?: number },
+  opts: { l1Loss: boolean; tol: number; maxIter: number; rng: Random },
   b0 = 0,
 ): FreeBiasResult {
-  if (p.bias !== 0) throw new RangeError('solveDualCDFreeBias: the problem must have bias 0 (no augmented feature)');
-  const bTol = opts.bTol ?? Math.min(1e-6, opts.tol);
-  const { y, rows } = p;
+  if (!(p.bias > 0)) throw new RangeError('solveDualCDFreeBias: the problem needs an augmented feature (bias > 0)');
+  const { cols, bias } = p;
   let iterLeft = opts.maxIter;
   let totalIter = 0;
   let solves = 0;
-  let converged = true;
-  let last: DualCDResult = { iter: 0, converged: true, pgMax: 0, pgMin: 0 };
-  const solveAt = (b: number): number => {
-    last = solveDualCD(p, alpha, w, { l1Loss: opts.l1Loss, tol: opts.tol, maxIter: Math.max(1, iterLeft), rng: opts.rng, offset: b });
+  let lambda = b0;
+  let last: DualCDResult;
+  let moved = Infinity;
+  for (;;) {
+    last = solveDualCD(p, alpha, w, { l1Loss: opts.l1Loss, tol: opts.tol, maxIter: Math.max(1, iterLeft), rng: opts.rng, offset: lambda });
     solves++;
     totalIter += last.iter;
     iterLeft -= last.iter;
-    if (!last.converged) converged = false;
-    let g = 0;
-    for (let i = 0; i < rows; i++) g += y[i] * alpha[i];
-    return g;
-  };
-  // Scale for "g is zero": rounding of sum y_i alpha_i.
-  let costSum = 0;
-  for (let i = 0; i < rows; i++) costSum += opts.l1Loss ? p.cost[i] : 1;
-  const gZero = 1e-12 * costSum;
-
-  let b = b0;
-  let g = solveAt(b);
-  if (Math.abs(g) > gZero) {
-    // Bracket: g is non-increasing in b, so move b in the direction of sign(g).
-    let lo: number, hi: number, glo: number, ghi: number;
-    let step = 0.5;
-    let bb = b, gb = g;
-    for (;;) {
-      const bn = bb + (gb > 0 ? step : -step);
-      const gn = solveAt(bn);
-      if (Math.abs(gn) <= gZero) {
-        b = bn;
-        g = gn;
-        lo = hi = bn;
-        glo = ghi = gn;
-        break;
-      }
-      if ((gn > 0) !== (gb > 0)) {
-        if (bn > bb) {
-          lo = bb; glo = gb; hi = bn; ghi = gn;
-        } else {
-          lo = bn; glo = gn; hi = bb; ghi = gb;
-        }
-        break;
-      }
-      bb = bn;
-      gb = gn;
-      step *= 2;
-      if (iterLeft <= 0 || step > 1e12) {
-        lo = hi = bb;
-        glo = ghi = gb;
-        converged = false;
-        break;
-      }
-    }
-    // Illinois regula falsi on [lo, hi] with g(lo) > 0 > g(hi).
-    let side = 0;
-    while (hi - lo > bTol && iterLeft > 0) {
-      let bn = (lo * ghi - hi * glo) / (ghi - glo);
-      if (!(bn > lo && bn < hi)) bn = 0.5 * (lo + hi);
-      const gn = solveAt(bn);
-      b = bn;
-      g = gn;
-      if (Math.abs(gn) <= gZero) break;
-      if (gn > 0) {
-        lo = bn; glo = gn;
-        if (side === 1) ghi *= 0.5;
-        side = 1;
-      } else {
-        hi = bn; ghi = gn;
-        if (side === -1) glo *= 0.5;
-        side = -1;
-      }
-    }
-    if (hi - lo > bTol && Math.abs(g) > gZero) converged = false;
+    moved = bias * w[cols];
+    lambda += moved;
+    if (Math.abs(moved) <= opts.tol || iterLeft <= 0) break;
   }
-  return { iter: totalIter, converged: converged && last.converged, pgMax: last.pgMax, pgMin: last.pgMin, intercept: libsvmIntercept(p, alpha, w, opts.l1Loss), solves, equality: g };
+  const converged = last.converged && Math.abs(moved) <= opts.tol;
+  return {
+    iter: totalIter,
+    converged,
+    pgMax: last.pgMax,
+    pgMin: last.pgMin,
+    intercept: libsvmIntercept(p, alpha, w, opts.l1Loss),
+    solves,
+    equality: w[cols] / bias,
+    offset: lambda,
+  };
 }
 
 /**
@@ -379,15 +362,13 @@ export function solveDualCDFreeBias(
  * For squared hinge (no upper bound) the free set is every alpha > 0.
  */
 function libsvmIntercept(p: DualCDProblem, alpha: Float64Array, w: Float64Array, l1Loss: boolean): number {
-  const { x, rows, cols, y, cost } = p;
+  const { x, rows, cols, y, cost, rowIndex } = p;
+  const s = scoreRows(x, cols, rows, rowIndex, w, 0);
   let ub = Infinity, lb = -Infinity, sumFree = 0, nFree = 0;
   for (let i = 0; i < rows; i++) {
-    const off = i * cols;
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += w[j] * x[off + j];
     const yi = y[i];
     // libsvm: G_i = y_i s_i - 1 (+ D_ii alpha_i for squared hinge), yG = y_i G_i.
-    const G = yi * s - 1 + (l1Loss ? 0 : (0.5 / cost[i]) * alpha[i]);
+    const G = yi * s[i] - 1 + (l1Loss ? 0 : (0.5 / cost[i]) * alpha[i]);
     const yG = yi * G;
     const a = alpha[i];
     if (l1Loss && a >= cost[i]) {
@@ -409,4 +390,42 @@ function libsvmIntercept(p: DualCDProblem, alpha: Float64Array, w: Float64Array,
   // does, which scores 0.5 balanced accuracy.
   if (Number.isFinite(ub)) return -ub;
   return Number.isFinite(lb) ? -lb : 0;
+}
+
+/**
+ * `x_r . w[0..cols) + b` for the rows `rowIndex` (or 0 .. rows-1) of a row-major Float32 matrix,
+ * through the SIMD kernel when available (the matrix is made resident), else in JavaScript;
+ * accumulated in Float64.
+ *
+ * @example
+ * ```ts
+ * scoreRows(X.data, X.cols, 2, Int32Array.of(5, 9), coef, intercept); // scores of rows 5 and 9
+ * ```
+ */
+export function scoreRows(x: Float32Array, cols: number, rows: number, rowIndex: Int32Array | null, w: ArrayLike<number>, b: number): Float64Array {
+  const out = new Float64Array(rows);
+  const kernel = simdKernel();
+  if (kernel && kernel.load(x, cols + 1)) {
+    const kw = kernel.weights();
+    for (let j = 0; j < cols; j++) kw[j] = w[j];
+    const base = kernel.xOff;
+    const rowBytes = cols * 4;
+    for (let i = 0; i < rows; i++) out[i] = kernel.dot(base + (rowIndex ? rowIndex[i] : i) * rowBytes, 0, cols) + b;
+    return out;
+  }
+  const tail = cols & ~3;
+  for (let i = 0; i < rows; i++) {
+    const off = (rowIndex ? rowIndex[i] : i) * cols;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let j = 0;
+    for (; j < tail; j += 4) {
+      s0 += w[j] * x[off + j];
+      s1 += w[j + 1] * x[off + j + 1];
+      s2 += w[j + 2] * x[off + j + 2];
+      s3 += w[j + 3] * x[off + j + 3];
+    }
+    for (; j < cols; j++) s0 += w[j] * x[off + j];
+    out[i] = s0 + s1 + s2 + s3 + b;
+  }
+  return out;
 }

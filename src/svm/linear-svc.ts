@@ -24,7 +24,10 @@ export interface LinearSVCParams {
   classWeight: ClassWeight;
   /** Stopping tolerance on the projected gradient (liblinear's eps). Default 1e-4, as scikit-learn. */
   tol: number;
-  /** Maximum outer iterations (passes over the active set). Default 1000, as scikit-learn. */
+  /**
+   * Maximum outer iterations (passes over the active set). Default 1000, as scikit-learn. With a
+   * free intercept the cap counts passes over all of its proximal steps together.
+   */
   maxIter: number;
   /** Learn an intercept through an augmented constant feature. Default true. */
   fitIntercept: boolean;
@@ -64,6 +67,7 @@ export interface LinearSVCJSON {
     alpha: EncodedArray;
     classWeight: [number, number];
     dualObjective: number;
+    solverIntercept: number;
   };
 }
 
@@ -82,6 +86,7 @@ const DEFAULTS: LinearSVCParams = {
 /** Cached per-data state for warm starts: the prepared problem and the matching weights. */
 interface FitCache {
   x: Float32Array;
+  rowIndex: Int32Array | null;
   rows: number;
   cols: number;
   bias: number;
@@ -132,6 +137,11 @@ export class LinearSVC {
   classWeight_?: [number, number];
   /** Number of features seen by `fit`. */
   nFeatures_?: number;
+  /**
+   * With a free intercept: the solver's last proximal intercept, where a warm start resumes (it
+   * differs from `intercept_` only when every dual variable is at a bound). Else equals `intercept_`.
+   */
+  solverIntercept_?: number;
   /** Dual objective f(alpha) at the solution (its negative is a lower bound on the primal objective). */
   dualObjective_?: number;
 
@@ -211,15 +221,29 @@ export class LinearSVC {
     this.validateParams(caller);
     checkMatrix(X, caller);
     const labels = checkBinaryLabels(y, X.rows, caller);
+    return this.fitRows(X, null, labels, options.warmStart === true, caller);
+  }
+
+  /**
+   * Fits on the rows `rowIndex` of `X` (null: all rows) with `labels` (one 0/1 per training row),
+   * without copying and without re-validating `X` (callers validate once; used by cross-validation
+   * so that every fold and every C share one resident matrix).
+   *
+   * @internal
+   */
+  fitRows(X: Matrix, rowIndex: Int32Array | null, labels: Uint8Array, warmStart: boolean, caller = 'LinearSVC.fit'): this {
+    this.validateParams(caller);
     const weights = resolveClassWeight(this.classWeight, labels, `${caller}: classWeight`);
     let n1 = 0;
     for (let i = 0; i < labels.length; i++) n1 += labels[i];
     if (n1 === 0 || n1 === labels.length) {
       throw new RangeError(`${caller}: y contains only label ${labels[0]}; both 0 and 1 are needed`);
     }
-    const { rows, cols } = X;
+    const rows = labels.length;
+    const { cols } = X;
     const freeBias = this.fitIntercept && !this.regularizeIntercept;
-    const bias = this.fitIntercept && !freeBias ? this.interceptScaling : 0;
+    // A free intercept is solved by proximal steps over the problem with a unit constant feature.
+    const bias = freeBias ? 1 : this.fitIntercept ? this.interceptScaling : 0;
     const l1Loss = this.loss === 'hinge';
 
     const yy = new Int8Array(rows);
@@ -230,12 +254,12 @@ export class LinearSVC {
       cost[i] = this.C * (pos ? weights[1] : weights[0]);
     }
 
-    const warm = options.warmStart === true && this.alpha_ !== undefined && this.alpha_.length === rows && this.nFeatures_ === cols;
+    const warm = warmStart && this.alpha_ !== undefined && this.alpha_.length === rows && this.nFeatures_ === cols;
     const cache = this.cache;
     const sameData =
-      cache !== null && cache.x === X.data && cache.rows === rows && cache.cols === cols && cache.bias === bias && sameLabels(cache.y, labels);
-    const sqNorm = sameData ? cache!.sqNorm : rowSqNorms(X.data, rows, cols);
-    const problem: DualCDProblem = { x: X.data, rows, cols, bias, y: yy, cost, sqNorm };
+      cache !== null && cache.x === X.data && cache.rowIndex === rowIndex && cache.rows === rows && cache.cols === cols && cache.bias === bias && sameLabels(cache.y, labels);
+    const sqNorm = sameData ? cache!.sqNorm : rowSqNorms(X.data, rows, cols, rowIndex);
+    const problem: DualCDProblem = { x: X.data, rows, cols, rowIndex, bias, y: yy, cost, sqNorm };
 
     const alpha = new Float64Array(rows);
     let w: Float64Array;
@@ -248,7 +272,7 @@ export class LinearSVC {
         for (let i = 0; i < rows; i++) {
           const d = (alpha[i] - prev[i]) * yy[i];
           if (d === 0) continue;
-          const off = i * cols;
+          const off = (rowIndex ? rowIndex[i] : i) * cols;
           for (let j = 0; j < cols; j++) w[j] += d * X.data[off + j];
           w[cols] += d * bias;
         }
@@ -262,26 +286,31 @@ export class LinearSVC {
 
     const solverOpts = { l1Loss, tol: this.tol, maxIter: this.maxIter, rng: new Random(this.randomState) };
     let intercept: number;
+    let solverIntercept: number;
     let result;
     if (freeBias) {
-      const b0 = warm && this.intercept_ !== undefined && Number.isFinite(this.intercept_) ? this.intercept_ : 0;
+      const prevB = this.solverIntercept_ ?? this.intercept_;
+      const b0 = warm && prevB !== undefined && Number.isFinite(prevB) ? prevB : 0;
       const r = solveDualCDFreeBias(problem, alpha, w, solverOpts, b0);
       intercept = r.intercept;
+      solverIntercept = r.offset;
       result = r;
     } else {
       result = solveDualCD(problem, alpha, w, solverOpts);
       intercept = this.fitIntercept ? bias * w[cols] : 0;
+      solverIntercept = intercept;
     }
 
     this.coef_ = w.slice(0, cols);
     this.intercept_ = intercept;
+    this.solverIntercept_ = solverIntercept;
     this.nIter_ = result.iter;
     this.converged_ = result.converged;
     this.alpha_ = alpha;
     this.classWeight_ = weights;
     this.nFeatures_ = cols;
     this.dualObjective_ = dualObjective(problem, alpha, w, l1Loss);
-    this.cache = { x: X.data, rows, cols, bias, y: labels, sqNorm, w };
+    this.cache = { x: X.data, rowIndex, rows, cols, bias, y: labels, sqNorm, w };
     return this;
   }
 
@@ -356,6 +385,7 @@ export class LinearSVC {
       c.classWeight_ = [this.classWeight_![0], this.classWeight_![1]];
       c.nFeatures_ = this.nFeatures_;
       c.dualObjective_ = this.dualObjective_;
+      c.solverIntercept_ = this.solverIntercept_;
     }
     return c;
   }
@@ -381,6 +411,7 @@ export class LinearSVC {
               alpha: encodeArray(this.alpha_!),
               classWeight: [this.classWeight_![0], this.classWeight_![1]],
               dualObjective: this.dualObjective_!,
+              solverIntercept: this.solverIntercept_!,
             },
     };
   }
@@ -410,6 +441,7 @@ export class LinearSVC {
       svm.alpha_ = decodeFloat64(f.alpha, 'LinearSVC.fromJSON: alpha');
       svm.classWeight_ = [f.classWeight[0], f.classWeight[1]];
       svm.dualObjective_ = f.dualObjective;
+      svm.solverIntercept_ = f.solverIntercept ?? f.intercept;
     }
     return svm;
   }

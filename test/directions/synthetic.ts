@@ -37,7 +37,7 @@ export function syntheticSplits(seed: number, opts: { nClasses?: number; d?: num
       const g = rng.next() < 0.2 ? 1 : 0;
       labels[i] = c;
       group[i] = g;
-      for (let j = 0; j < d; j++) data[i * d + j] = means[c][j] + rng.normal() * scale[j] * 2 + (g ? 2.5 * shifts[c][j] * 2 : 0);
+      for (let j = 0; j < d; j++) data[i * d + j] = means[c][j] + rng.normal() * scale[j] * 2 + (g ? 1.4 * shifts[c][j] * 2 : 0);
       const pWrong = c === noErr ? 0 : g ? 0.7 : 0.05;
       const wrong = rng.next() < pWrong;
       preds[i] = wrong ? (c + 1 + rng.int(K - 1)) % K : c;
