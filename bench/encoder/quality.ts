@@ -17,6 +17,7 @@ import { COLOURS, DIGIT_WORDS, FASHION_CLASSES } from '../../src/embed/caption-t
 import { TINTS } from '../../src/embed/training-pool';
 import type { LoadedJointEncoder } from '../../src/embed/joint-encoder';
 import { zeroShotClassify } from '../../src/embed/zero-shot';
+import { CAPTION_TEMPLATE, fillCaption } from '../../src/directions/captions';
 
 export interface ZeroShotRow {
   dataset: string;
@@ -32,6 +33,8 @@ export interface RetrievalRow {
   caption: string;
   k: number;
   precision: number;
+  /** Precision of the top R images, R = the number of images with the attribute (R-precision). */
+  rPrecision: number;
   baseRate: number;
 }
 
@@ -46,6 +49,11 @@ export function precisionAtK(latents: Matrix, text: Matrix, positive: ArrayLike<
   }
   const top = Array.from({ length: latents.rows }, (_, i) => i).sort((a, b) => sim[b] - sim[a] || a - b).slice(0, k);
   return top.filter((i) => positive[i]).length / top.length;
+}
+
+function row(set: string, caption: string, latents: Matrix, text: Matrix, positive: ArrayLike<boolean | number>, k: number): RetrievalRow {
+  const r = Math.round(baseRate(positive) * positive.length);
+  return { set, caption, k, precision: precisionAtK(latents, text, positive, k), rPrecision: precisionAtK(latents, text, positive, Math.max(1, r)), baseRate: baseRate(positive) };
 }
 
 function baseRate(positive: ArrayLike<boolean | number>): number {
@@ -106,7 +114,7 @@ export async function encoderQuality(enc: LoadedJointEncoder, k = 50): Promise<{
     ['a photo of a red digit', isRed],
     ['a photo of a green digit', isRed.map((r) => !r)],
   ] as const) {
-    retrieval.push({ set: 'Colored MNIST test', caption, k, precision: precisionAtK(zc, await enc.embedTexts([caption]), pos, k), baseRate: baseRate(pos) });
+    retrieval.push(row('Colored MNIST test', caption, zc, await enc.embedTexts([caption]), pos, k));
   }
   // Retrieval: eight tints on MNIST analysis digits, each digit drawn in one random tint.
   const rng = new Random(7);
@@ -115,21 +123,22 @@ export async function encoderQuality(enc: LoadedJointEncoder, k = 50): Promise<{
   const zt = await enc.embedImages(tinted);
   for (let c = 0; c < COLOURS.length; c++) {
     const word = c === 0 ? 'white' : COLOURS[c];
+    const caption = fillCaption(CAPTION_TEMPLATE, { adj: word, noun: 'digit' });
     const pos = Array.from(tintOf, (t) => t === c);
-    retrieval.push({ set: 'MNIST analysis, 8 random tints', caption: `a photo of a ${word} digit`, k, precision: precisionAtK(zt, await enc.embedTexts([`a photo of a ${word} digit`]), pos, k), baseRate: baseRate(pos) });
+    retrieval.push(row('MNIST analysis, 8 random tints', caption, zt, await enc.embedTexts([caption]), pos, k));
   }
   // Retrieval: Fashion-MNIST classes on the test split.
   for (let c = 0; c < FASHION_CLASSES.length; c++) {
     const pos = Array.from(fTest.labels, (l) => l === c);
-    const caption = `a photo of a ${FASHION_CLASSES[c]}`;
-    retrieval.push({ set: 'Fashion-MNIST test', caption, k, precision: precisionAtK(zf, await enc.embedTexts([caption]), pos, k), baseRate: baseRate(pos) });
+    const caption = fillCaption(CAPTION_TEMPLATE, { noun: FASHION_CLASSES[c] });
+    retrieval.push(row('Fashion-MNIST test', caption, zf, await enc.embedTexts([caption]), pos, k));
   }
   // Retrieval: measured stroke thickness on MNIST analysis digits (thresholds stored with the weights).
   const th = (enc.manifest.training as { pool?: { thresholds?: { digitThickness?: [number, number] } } } | undefined)?.pool?.thresholds?.digitThickness;
   if (th) {
     const t = Array.from({ length: mnist.labels.length }, (_, i) => measurePixels(mnist.images, i * 784, 28, 28).thickness);
-    retrieval.push({ set: 'MNIST analysis, measured thickness', caption: 'a photo of a thick digit', k, precision: precisionAtK(zm, await enc.embedTexts(['a photo of a thick digit']), t.map((v) => v >= th[1]), k), baseRate: baseRate(t.map((v) => v >= th[1])) });
-    retrieval.push({ set: 'MNIST analysis, measured thickness', caption: 'a photo of a thin digit', k, precision: precisionAtK(zm, await enc.embedTexts(['a photo of a thin digit']), t.map((v) => v <= th[0]), k), baseRate: baseRate(t.map((v) => v <= th[0])) });
+    retrieval.push(row('MNIST analysis, measured thickness', 'a photo of a thick digit', zm, await enc.embedTexts(['a photo of a thick digit']), t.map((v) => v >= th[1]), k));
+    retrieval.push(row('MNIST analysis, measured thickness', 'a photo of a thin digit', zm, await enc.embedTexts(['a photo of a thin digit']), t.map((v) => v <= th[0]), k));
   }
   // Retrieval: constructed size and placement (half the digits shrunk and moved left or right).
   const r2 = new Random(11);
@@ -141,13 +150,13 @@ export async function encoderQuality(enc: LoadedJointEncoder, k = 50): Promise<{
     ['a photo of a digit on the left', Array.from(place, (p) => p === 2)],
     ['a photo of a digit on the right', Array.from(place, (p) => p === 3)],
   ] as const) {
-    retrieval.push({ set: 'MNIST analysis, half shrunk and shifted', caption, k, precision: precisionAtK(zp, await enc.embedTexts([caption]), pos, k), baseRate: baseRate(pos) });
+    retrieval.push(row('MNIST analysis, half shrunk and shifted', caption, zp, await enc.embedTexts([caption]), pos, k));
   }
   // Retrieval: orientation (half the Fashion test items turned upside down).
   const r3 = new Random(13);
   const flip = Array.from({ length: fTest.labels.length }, () => r3.next() < 0.5);
   const flipped = rerender(fTest, (i) => ({ ...plain, rot180: flip[i] }), 'fashion:flipped');
   const zu = await enc.embedImages(flipped);
-  retrieval.push({ set: 'Fashion-MNIST test, half upside down', caption: 'a photo of an upside down item', k, precision: precisionAtK(zu, await enc.embedTexts(['a photo of an upside down item']), flip, k), baseRate: baseRate(flip) });
+  retrieval.push(row('Fashion-MNIST test, half upside down', 'a photo of an upside down item', zu, await enc.embedTexts(['a photo of an upside down item']), flip, k));
   return { zeroShot, retrieval };
 }

@@ -56,8 +56,8 @@ async function main() {
   const { zeroShot, retrieval } = await encoderQuality(enc);
   say('\nZero-shot classification');
   say(table([['dataset', 'prompts', 'n', 'accuracy', 'chance', 'ratio'], ...zeroShot.map((r) => [r.dataset, r.prompts, String(r.n), pct(r.accuracy), pct(r.chance), (r.accuracy / r.chance).toFixed(1) + 'x'])]));
-  say('\nAttribute retrieval (precision of the top 50 images)');
-  say(table([['images', 'caption', 'P@50', 'base rate', 'ratio'], ...retrieval.map((r) => [r.set, r.caption, pct(r.precision), pct(r.baseRate), (r.precision / r.baseRate).toFixed(1) + 'x'])]));
+  say('\nAttribute retrieval (precision of the top 50 images, and of the top R where R = images with the attribute)');
+  say(table([['images', 'caption', 'P@50', 'R-precision', 'base rate', 'ratio (R-prec.)'], ...retrieval.map((r) => [r.set, r.caption, pct(r.precision), pct(r.rPrecision), pct(r.baseRate), (r.rPrecision / r.baseRate).toFixed(1) + 'x'])]));
 
   const trials: CaptionTrial[] = [];
   let captionSummary: { benchmark: string; trials: number; successes: number; rate: number; namesHardest: number; grounded: number; chance: number }[] = [];
