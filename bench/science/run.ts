@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   const grid = settings(args.quick).filter((s) => !args.only || s.name.includes(args.only));
   if (grid.length === 0) throw new Error(`bench:science: no setting matches --only ${args.only}`);
   await ensureBackend();
+  const commit = gitCommit(); // at the start: the code that runs, whatever is committed meanwhile
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const cpuSeconds = (since: NodeJS.CpuUsage) => {
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
   const report: ScienceReport = {
     mode: args.quick ? 'quick' : 'full',
     generatedAt: new Date().toISOString(),
-    environment: { commit: gitCommit(), node: process.version, backend: backendName(), cores: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, loadAverageAtEnd: os.loadavg()[0] },
+    environment: { commit, node: process.version, backend: backendName(), cores: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, loadAverageAtEnd: os.loadavg()[0] },
     config: { seeds: nSeeds, settings: grid.map((s) => ({ name: s.name, dataset: s.dataset, params: s.params, experiment: s.experiment })) },
     settings: results,
     totalSeconds: (performance.now() - t0) / 1000,
