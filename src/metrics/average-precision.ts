@@ -33,9 +33,10 @@ export function averagePrecision(scores: Scores, target: Mask, opts?: RankingOpt
     for (let t = i; t < j; t++) tpInTie += y[order[t]];
     if (tpInTie > 0) {
       tp += tpInTie;
-      ap += (tpInTie / nPos) * (tp / j);
+      ap += tpInTie * (tp / j);
     }
     i = j;
   }
-  return ap;
+  // One division at the end: a perfect ranking sums to exactly nPos, so AP is exactly 1, not 1 + ulps.
+  return ap / nPos;
 }
