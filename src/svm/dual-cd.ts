@@ -413,6 +413,20 @@ export function scoreRows(x: Float32Array, cols: number, rows: number, rowIndex:
     for (let i = 0; i < rows; i++) out[i] = kernel.dot(base + (rowIndex ? rowIndex[i] : i) * rowBytes, 0, cols) + b;
     return out;
   }
+  return scoreRowsPlain(x, cols, rows, rowIndex, w, b);
+}
+
+/**
+ * {@link scoreRows} in plain JavaScript (four Float64 partial sums): for one-off scoring that should not
+ * make a matrix resident in the SIMD kernel's memory.
+ *
+ * @example
+ * ```ts
+ * scoreRowsPlain(X.data, X.cols, X.rows, null, coef, intercept);
+ * ```
+ */
+export function scoreRowsPlain(x: Float32Array, cols: number, rows: number, rowIndex: Int32Array | null, w: ArrayLike<number>, b: number): Float64Array {
+  const out = new Float64Array(rows);
   const tail = cols & ~3;
   for (let i = 0; i < rows; i++) {
     const off = (rowIndex ? rowIndex[i] : i) * cols;

@@ -7,7 +7,7 @@ import { Matrix } from '../matrix';
 import { Random } from '../random';
 import { ClassWeight, resolveClassWeight } from './class-weight';
 import { EncodedArray, decodeFloat64, encodeArray } from './codec';
-import { DualCDProblem, dualObjective, rowSqNorms, solveDualCD, solveDualCDFreeBias, weightsFromAlpha } from './dual-cd';
+import { DualCDProblem, dualObjective, rowSqNorms, solveDualCD, scoreRowsPlain, solveDualCDFreeBias, weightsFromAlpha } from './dual-cd';
 import { svmPrimalObjective } from './objective';
 import { checkBinaryLabels, checkC, checkMatrix, checkPositiveInt } from './validate';
 
@@ -462,21 +462,5 @@ function sameLabels(a: Uint8Array, b: Uint8Array): boolean {
  * ```
  */
 export function linearScores(X: Matrix, w: ArrayLike<number>, b: number): Float64Array {
-  const { data, rows, cols } = X;
-  const out = new Float64Array(rows);
-  const tail = cols & ~3;
-  for (let i = 0; i < rows; i++) {
-    const off = i * cols;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let j = 0;
-    for (; j < tail; j += 4) {
-      s0 += w[j] * data[off + j];
-      s1 += w[j + 1] * data[off + j + 1];
-      s2 += w[j + 2] * data[off + j + 2];
-      s3 += w[j + 3] * data[off + j + 3];
-    }
-    for (; j < cols; j++) s0 += w[j] * data[off + j];
-    out[i] = s0 + s1 + s2 + s3 + b;
-  }
-  return out;
+  return scoreRowsPlain(X.data, X.cols, X.rows, null, w, b);
 }
