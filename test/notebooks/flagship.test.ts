@@ -14,12 +14,12 @@ import { loadFashionMnist, loadMnist } from '../../src/data';
 import { NotebookRun, REPO_ROOT, runNotebook, runNotebooks } from '../../kernel/run-notebooks';
 import { BrowserReport, checkInChromium } from '../../kernel/browser-check';
 import { SLIDER_SCRIPT, SliderScriptResult } from './page-scripts';
-import { join, cellsOf, codeCells, type Output } from './notebook-cells';
+import { join, cellsOf, codeCells, outputsOf, richOf, assertRanCleanly, type Output } from './notebook-cells';
 
 
 const NAMES = ['01-colored-mnist', '02-hidden-subclass', '03-your-own-data'];
-const outputs = (file: string) => codeCells(file).flatMap((c) => c.outputs ?? []);
-const rich = (file: string) => outputs(file).filter((o) => o.output_type === 'display_data').map((o) => o.data!);
+const outputs = outputsOf;
+const rich = richOf;
 const isFigure = (d: Record<string, unknown>) => 'application/vnd.plotly.v1+json' in d;
 const isStrip = (d: Record<string, unknown>) => 'image/png' in d && !isFigure(d);
 /**
@@ -63,10 +63,7 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
   it('every cell ran in order, with nothing on stderr; plotly.js embedded once per notebook', () => {
     for (const name of NAMES) {
       const file = runs.get(name)!.notebook;
-      const cells = codeCells(file);
-      assert.ok(cells.every((c, i) => c.execution_count === i + 1), `${name}: every code cell ran, in order`);
-      const stderr = outputs(file).filter((o) => (o.output_type === 'stream' && o.name === 'stderr') || o.output_type === 'error');
-      assert.deepEqual(stderr.map((o) => join(o.text)), [], `${name}: nothing on stderr`);
+      assertRanCleanly(file, name);
       assert.equal(rich(file).filter((d) => join(d['text/html']).includes('fd-plotly-src-')).length, 1, `${name}: plotly.js embedded once`);
     }
   });

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NotebookRun, REPO_ROOT, runNotebooks } from '../../kernel/run-notebooks';
-import { join, codeCells, src } from './notebook-cells';
+import { join, codeCells, src, outputsOf, richOf, assertRanCleanly } from './notebook-cells';
 
 
 
@@ -21,12 +21,9 @@ describe('notebooks: 04-interventions, executed headless', function () {
   });
 
   it('runs every cell, with figures, image strips and tables and nothing on stderr', () => {
-    const cells = codeCells(run.notebook);
-    assert.ok(cells.every((c, i) => c.execution_count === i + 1), 'every code cell ran, in order');
-    const outputs = cells.flatMap((c) => c.outputs ?? []);
-    const stderr = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map((o) => join(o.text));
-    assert.deepEqual(stderr, [], 'nothing on stderr');
-    const rich = outputs.filter((o) => o.output_type === 'display_data').map((o) => o.data!);
+    assertRanCleanly(run.notebook, '04-interventions');
+    const outputs = outputsOf(run.notebook);
+    const rich = richOf(run.notebook);
     assert.equal(rich.filter((d) => join(d['text/html']).includes('fd-plotly-src-')).length, 1, 'plotly.js embedded once');
     const figures = rich.filter((d) => 'application/vnd.plotly.v1+json' in d);
     assert.equal(figures.length, 4, 'precision@K, before/after, benchmark AP, benchmark worst-group');

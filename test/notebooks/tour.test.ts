@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { loadMnist } from '../../src/data';
 import { NotebookError, NotebookRun, REPO_ROOT, runNotebook, runNotebooks } from '../../kernel/run-notebooks';
 import { checkInChromium } from '../../kernel/browser-check';
-import { join, codeCells } from './notebook-cells';
+import { join, codeCells, outputsOf as allOutputs, richOf, assertRanCleanly } from './notebook-cells';
 
 
 const outputsOf = (file: string) => JSON.stringify(codeCells(file).map((c) => c.outputs));
@@ -31,12 +31,9 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
   });
 
   it('renders a table, a Plotly figure and image strips, with no errors', () => {
-    const cells = codeCells(run.notebook);
-    assert.ok(cells.every((c, i) => c.execution_count === i + 1), 'every code cell ran, in order');
-    const outputs = cells.flatMap((c) => c.outputs ?? []);
-    const stderr = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map((o) => join(o.text));
-    assert.deepEqual(stderr, [], 'nothing on stderr');
-    const rich = outputs.filter((o) => o.output_type === 'display_data').map((o) => o.data!);
+    assertRanCleanly(run.notebook, 'tour');
+    const outputs = allOutputs(run.notebook);
+    const rich = richOf(run.notebook);
     const init = rich.find((d) => join(d['text/html']).includes('fd-plotly-src-'));
     assert.ok(init, 'init() embedded plotly.js');
     assert.equal(rich.filter((d) => join(d['text/html']).includes('fd-plotly-src-')).length, 1, 'plotly.js embedded once');
