@@ -311,10 +311,10 @@ export class CommManager {
     return this.context.getStore()?.signal ?? new AbortController().signal;
   }
 
-  /** Publishes on IOPub with the current parent (no-op without a transport). */
-  publishFor(msgType: string, content: Record<string, unknown>, opts: { metadata?: Record<string, unknown>; buffers?: Uint8Array[] }): void {
+  /** Publishes on IOPub with the current parent, or `opts.parent` (no-op without a transport). */
+  publishFor(msgType: string, content: Record<string, unknown>, opts: { metadata?: Record<string, unknown>; buffers?: Uint8Array[]; parent?: MessageHeader | null }): void {
     if (!this.transport) return;
-    this.transport.publish(msgType, content, { parent: this.currentParent(), metadata: opts.metadata, buffers: opts.buffers });
+    this.transport.publish(msgType, content, { parent: opts.parent !== undefined ? opts.parent : this.currentParent(), metadata: opts.metadata, buffers: opts.buffers });
   }
 
   /**

@@ -5,6 +5,7 @@
  * widgets look it up. A plain tslab kernel has none, and widgets then fall back to static output.
  */
 import type { CommManager } from './comm';
+import type { MessageHeader } from './wire';
 
 /** Which widget front end announced itself to the kernel. */
 export interface WidgetFrontend {
@@ -30,9 +31,9 @@ export interface KernelHost {
   readonly comms: CommManager;
   /**
    * Publishes an IOPub message (`display_data`, `update_display_data`, `stream`, `error`,
-   * `clear_output`, ...) whose parent is the request being handled now.
+   * `clear_output`, ...) whose parent is the request being handled now, or `opts.parent`.
    */
-  publish(msgType: string, content: Record<string, unknown>, opts?: { metadata?: Record<string, unknown>; buffers?: Uint8Array[] }): void;
+  publish(msgType: string, content: Record<string, unknown>, opts?: { metadata?: Record<string, unknown>; buffers?: Uint8Array[]; parent?: MessageHeader | null }): void;
   /** The widget front end that announced itself, if any (updated when one connects). */
   widgetFrontend: WidgetFrontend | null;
 }
