@@ -115,6 +115,8 @@ function cvChosenC(dirs: FailureDirections, classId: number): number | null {
   }
 }
 
+let panelCounter = 0;
+
 /** Positions sorted by ascending score, ties by position (the library's ranking order). */
 function ascending(scores: ArrayLike<number>): number[] {
   const idx: number[] = [];
@@ -148,8 +150,8 @@ function swallowEcho(line: string): void {
  * The live panel; see {@link cSliderPanel}.
  */
 export class CSliderPanel {
-  /** Distinguishes this panel's outputs (display ids, fallback class). */
-  readonly id = crypto.randomBytes(6).toString('hex');
+  /** Distinguishes this panel's outputs (display ids, the fallback's `data-panel`). */
+  readonly id: string;
   /** Whether the controls are live widgets (comm-enabled kernel). */
   readonly live: boolean;
   /** The widgets, when live. */
@@ -206,6 +208,8 @@ export class CSliderPanel {
     this.wanted = { classId, C: Math.min(range[1], Math.max(range[0], C)), k };
     this.host = opts.live === false ? undefined : kernelHost();
     this.live = !!this.host;
+    // Deterministic in headless runs (same saved outputs on every run), unique per kernel when live.
+    this.id = `panel-${++panelCounter}` + (this.host?.widgetFrontend ? `-${crypto.randomBytes(4).toString('hex')}` : '');
     if (this.host) this.widgets = this.buildWidgets();
   }
 

@@ -7,7 +7,6 @@
  * `msg_id`. So under protocol 1 this widget sets `msg_id` to an id of its own and publishes each output
  * with a parent header carrying that id.
  */
-import * as crypto from 'node:crypto';
 import { setDisplayWriter, MimeBundle } from '../viz/display';
 import type { MessageHeader } from './wire';
 import { DOMWidget, DOMWidgetOptions, errorContent, ErrorSink, ModelSpec } from './widget';
@@ -36,7 +35,7 @@ export class Output extends DOMWidget implements ErrorSink {
   constructor(opts: DOMWidgetOptions = {}) {
     super({ msg_id: '', outputs: [] }, opts);
     if (this.protocol === 1) {
-      const id = `fd-output-${crypto.randomBytes(8).toString('hex')}`;
+      const id = `fd-output-${this.modelId}`;
       this.captureParent = { msg_id: id, msg_type: 'execute_request', session: id, username: 'kernel', date: new Date().toISOString(), version: '5.3' };
       this.set({ msg_id: id });
     }

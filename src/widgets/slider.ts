@@ -29,6 +29,11 @@ function checkRange(caller: string, min: number, max: number, step: number): voi
   if (!(step > 0) || !Number.isFinite(step)) throw new RangeError(`${caller}: step must be a positive number, got ${step}`);
 }
 
+/** log_base(v), exact for powers of 10 when base is 10. */
+function logOf(v: number, base: number): number {
+  return base === 10 ? Math.log10(v) : Math.log(v) / Math.log(base);
+}
+
 function clamp(v: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, v));
 }
@@ -222,7 +227,7 @@ export class FloatLogSlider extends DOMWidget {
     if (protocol === 1) {
       exponentSlider = new FloatSlider({
         protocol,
-        value: Math.log(value) / Math.log(base),
+        value: logOf(value, base),
         min,
         max,
         step,
@@ -290,7 +295,7 @@ export class FloatLogSlider extends DOMWidget {
       // Move the exponent slider without running the front-end path above, then report the change once.
       this.settingExponent = true;
       try {
-        this.exponentSlider.set({ value: Math.log(value) / Math.log(this.get<number>('base')) });
+        this.exponentSlider.set({ value: logOf(value, this.get<number>('base')) });
       } finally {
         this.settingExponent = false;
       }

@@ -233,7 +233,13 @@ export class CommKernel {
       this.status(server, 'idle', msg.header);
       return true;
     }
-    if (type === 'shutdown_request') this.comms.shutdown();
+    if (type === 'shutdown_request') {
+      this.comms.shutdown();
+      // tslab replies and closes its sockets but leaves the process to exit by itself, which it never
+      // does once a notebook has loaded libraries holding handles (thread pools, timers): exit shortly
+      // after the reply, as ipykernel does.
+      setTimeout(() => process.exit(0), 250).unref();
+    }
     return false;
   }
 }

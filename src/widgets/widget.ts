@@ -18,6 +18,7 @@
  * in the widget's `errorOutput` (an `Output` widget), else as an error output of the cell that
  * displayed the widget.
  */
+import * as crypto from 'node:crypto';
 import * as util from 'node:util';
 import type { Comm, CommMessage } from './comm';
 import { kernelHost, KernelHost } from './kernel-host';
@@ -119,6 +120,22 @@ export function errorContent(error: unknown, context?: string): { ename: string;
 
 const WIDGET_REF = 'IPY_MODEL_';
 
+let modelCounter = 0;
+let liveEpoch: string | null = null;
+
+/**
+ * A new model id. Headless runs (no widget front end announced, e.g. nbclient) get ids from a
+ * per-process counter, so re-running a notebook saves the same outputs. With a live front end the ids
+ * also carry a per-kernel random part: after a restart, views left on the page from the previous kernel
+ * must not reach the new kernel's widgets.
+ */
+export function nextModelId(host: KernelHost | undefined = kernelHost()): string {
+  const n = (++modelCounter).toString().padStart(4, '0');
+  if (!host?.widgetFrontend) return `fd-model-${n}`;
+  liveEpoch ??= crypto.randomBytes(6).toString('hex');
+  return `fd-model-${liveEpoch}-${n}`;
+}
+
 /**
  * Base class of every widget model. Subclasses declare their model (per protocol) and traits; the
  * base keeps the state, opens the comm, syncs changes both ways and runs observers.
@@ -146,10 +163,11 @@ export abstract class Widget {
     this.protocol = opts.protocol ?? widgetProtocol(host);
     this.traits = { ...traits };
     const state = this.fullWireState();
+    const commId = nextModelId(host);
     this.comm =
       this.protocol === 1
-        ? host.comms.openComm('jupyter.widget', state)
-        : host.comms.openComm('jupyter.widget', { state, buffer_paths: [] }, { metadata: { version: WIDGET_PROTOCOL_2_VERSION } });
+        ? host.comms.openComm('jupyter.widget', state, { commId })
+        : host.comms.openComm('jupyter.widget', { state, buffer_paths: [] }, { commId, metadata: { version: WIDGET_PROTOCOL_2_VERSION } });
     this.modelId = this.comm.id;
     this.comm.onMsg((m) => this.onFrontendMessage(m));
     this.comm.onError((e) => this.reportError(e));
@@ -426,7 +444,7 @@ export abstract class Widget {
   }
 
   toString(): string {
-    return `${this.constructor.name}(${this.modelId.slice(0, 8)})`;
+    return `${this.constructor.name}(${this.modelId})`;
   }
 
   [util.inspect.custom](depth: number, options: util.InspectOptionsStylized): string {
