@@ -56,6 +56,17 @@ export class KernelInterruptedError extends Error {
   }
 }
 
+/**
+ * Whether `e` ends a handler because the kernel was interrupted: a {@link KernelInterruptedError}, or
+ * V8's error for a synchronous script stopped by SIGINT under `breakOnSigint`.
+ */
+export function isInterrupt(e: unknown): boolean {
+  return (
+    e instanceof KernelInterruptedError ||
+    (e instanceof Error && ((e as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED' || /^Script execution (was )?interrupted/.test(e.message)))
+  );
+}
+
 interface Context {
   parent: MessageHeader | null;
   signal: AbortSignal;
@@ -336,7 +347,7 @@ export class CommManager {
         ]);
       }
     } catch (e) {
-      const error = e instanceof Error && /Script execution interrupted/.test(e.message) ? new KernelInterruptedError() : e;
+      const error = isInterrupt(e) && !(e instanceof KernelInterruptedError) ? new KernelInterruptedError() : e;
       this.runWithParent(message.header, () => comm.reportError(error, message));
     } finally {
       this.running.delete(ctl);

@@ -10,7 +10,7 @@ export { Output } from './output';
 export type { OutputRecord } from './output';
 export { HBox, VBox } from './box';
 export type { BoxOptions } from './box';
-export { Comm, CommManager, KernelInterruptedError } from './comm';
+export { Comm, CommManager, KernelInterruptedError, isInterrupt } from './comm';
 export type { CommMessage, CommHandler, CommTransport, CommTargetHandler, CommErrorHandler } from './comm';
 export { kernelHost, installKernelHost } from './kernel-host';
 export type { KernelHost, WidgetFrontend } from './kernel-host';

@@ -2,7 +2,6 @@
  * Slider widgets: integer, float, and float on a log scale (the value moves by a constant factor per
  * step, as regularisation strengths do). Values are clamped to `[min, max]` whichever side sets them.
  */
-import { formatNumber } from '../viz/table-html';
 import { Label } from './html';
 import { DOMWidget, DOMWidgetOptions, ModelSpec, WidgetProtocol, widgetProtocol } from './widget';
 
@@ -27,6 +26,15 @@ export interface SliderOptions extends DOMWidgetOptions {
 function checkRange(caller: string, min: number, max: number, step: number): void {
   if (!Number.isFinite(min) || !Number.isFinite(max) || !(min <= max)) throw new RangeError(`${caller}: need finite min <= max, got min ${min}, max ${max}`);
   if (!(step > 0) || !Number.isFinite(step)) throw new RangeError(`${caller}: step must be a positive number, got ${step}`);
+}
+
+/** A readout with 3 significant digits (d3's '.3g' without trailing zeros): 0.01, 3.16e-5, 250. */
+export function readout3(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(3)));
+  const [m, e] = v.toExponential(2).split('e');
+  return `${m.replace(/\.?0+$/, '')}e${e.replace('+', '')}`;
 }
 
 /** log_base(v), exact for powers of 10 when base is 10. */
@@ -236,7 +244,7 @@ export class FloatLogSlider extends DOMWidget {
         continuousUpdate: o.continuousUpdate,
         readout: false,
       });
-      readoutLabel = new Label({ protocol, value: o.readout === false ? '' : formatNumber(value, 3), layout: { min_width: '5em' } });
+      readoutLabel = new Label({ protocol, value: o.readout === false ? '' : readout3(value), layout: { min_width: '5em' } });
       traits.children = [exponentSlider, readoutLabel];
     }
     super(traits, { ...o, protocol }, { v2: 'SliderStyleModel', props: { description_width: '' } });
@@ -280,7 +288,7 @@ export class FloatLogSlider extends DOMWidget {
   }
 
   private updateReadout(): void {
-    if (this.readoutLabel && this.get<boolean>('readout')) this.readoutLabel.value = formatNumber(this.get<number>('value'), 3);
+    if (this.readoutLabel && this.get<boolean>('readout')) this.readoutLabel.value = readout3(this.get<number>('value'));
   }
 
   /** The value (`base ** exponent`). Setting it syncs and runs observers. */

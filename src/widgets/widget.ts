@@ -20,7 +20,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as util from 'node:util';
-import type { Comm, CommMessage } from './comm';
+import { isInterrupt, type Comm, type CommMessage } from './comm';
 import { kernelHost, KernelHost } from './kernel-host';
 import type { MessageHeader } from './wire';
 import { inspectDisplayable, MimeBundle } from '../viz/display';
@@ -320,7 +320,8 @@ export abstract class Widget {
         try {
           result = o.handler(change);
         } catch (e) {
-          if (fromKernel) throw e;
+          // An interrupt ends the whole handling (the comm layer reports it), not just this observer.
+          if (fromKernel || isInterrupt(e)) throw e;
           this.reportError(e);
           continue;
         }

@@ -137,11 +137,13 @@ export class KernelClient {
 
   private async waitReady(timeoutMs = 30000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    // IOPub subscriptions are asynchronous: ask for kernel_info until a reply arrives.
+    // IOPub subscriptions connect asynchronously (and again after a restart): ask for kernel_info
+    // until both its reply and its IOPub status arrive, so no later IOPub message is missed.
     while (Date.now() < until) {
       if (!this.alive && this.child && this.child.exitCode !== null) throw new Error(`kernel exited with ${this.child.exitCode}:\n${this.log}`);
       try {
-        await this.request('kernel_info_request', {}, { timeoutMs: 1000 });
+        const reply = await this.request('kernel_info_request', {}, { timeoutMs: 1000 });
+        await this.idle((reply.parent_header as { msg_id: string }).msg_id, 1000);
         return;
       } catch {
         // not up yet

@@ -6,11 +6,11 @@
  * (the fitted directions with their data, the test input) to `$FD_WIDGET_TEST_DUMP`.
  */
 
-const SETUP = `import * as fd from 'failure-directions';
+export const SETUP = `import * as fd from 'failure-directions';
 import * as fs from 'fs';
 fd.init();`;
 
-const FIXTURE = `// await: coloredMnist is async today and synchronous after the API change; await works for both.
+export const FIXTURE = `// await: coloredMnist is async today and synchronous after the API change; await works for both.
 const { train, val, test } = await fd.coloredMnist({ trainCorr: 0.9, seed: 0 });
 const rng = new fd.Random(1);
 const D = 16;
