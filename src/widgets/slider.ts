@@ -334,6 +334,15 @@ export class FloatLogSlider extends DOMWidget {
     if (this.exponentSlider) this.exponentSlider.disabled = b;
   }
 
+  get description(): string {
+    return this.get<string>('description');
+  }
+
+  set description(s: string) {
+    this.set({ description: s });
+    if (this.exponentSlider) this.exponentSlider.description = s;
+  }
+
   override close(): void {
     super.close();
     this.exponentSlider?.close();

@@ -132,7 +132,7 @@ describe('widgets: the live C slider panel in the classic notebook (headless Chr
   let dump: Dump;
   let initial: Shown;
   const pageErrors: string[] = [];
-  const started = Date.now();
+  let started = 0;
   let test: Awaited<ReturnType<typeof coloredMnist>>['test'];
 
   const shown = async () => (await page.evaluate(readPanel))!;
@@ -152,6 +152,7 @@ describe('widgets: the live C slider panel in the classic notebook (headless Chr
   };
 
   before(async () => {
+    started = Date.now();
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'panel.ipynb'), JSON.stringify(panelNotebook(), null, 1));

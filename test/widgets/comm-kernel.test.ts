@@ -19,7 +19,7 @@ const lastLine = (s: string) => s.trim().split('\n').pop()!;
 describe('widgets: the comm-enabled kernel over ZeroMQ (a Jupyter client playing the front end)', function () {
   this.timeout(180_000);
   let k: KernelClient;
-  const started = Date.now();
+  let started = 0;
   /** Comm ids of widgets created by a cell, by model name. */
   const openedBy = (outputs: Msg[]) => outputs.filter((m) => m.header.msg_type === 'comm_open').map((m) => ({ id: m.content.comm_id as string, data: m.content.data, metadata: m.metadata }));
   const captured = (outputId: string) => k.iopub.filter((m) => (m.parent_header as { msg_id?: string }).msg_id === `fd-output-${outputId}`);
@@ -27,6 +27,7 @@ describe('widgets: the comm-enabled kernel over ZeroMQ (a Jupyter client playing
   const busy = (msgId: string) => k.waitFor((m) => m.header.msg_type === 'status' && m.content.execution_state === 'busy' && (m.parent_header as { msg_id?: string }).msg_id === msgId, 10_000);
 
   before(async () => {
+    started = Date.now();
     const spec = JSON.parse(fs.readFileSync(kernelJson, 'utf8')) as { argv: string[] };
     assert.match(spec.argv.join(' '), /dist\/widgets\/kernel-main\.js kernel --config-path \{connection_file\}/, 'kernel/setup.sh registered the comm-enabled kernel');
     k = await KernelClient.start({ argv: spec.argv, cwd: path.join(REPO_ROOT, 'notebooks') });
