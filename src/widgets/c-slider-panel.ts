@@ -7,6 +7,11 @@
  * up, and a saved notebook keeps the last state); the controls are widgets. Changes are coalesced:
  * the first change starts a short timer, later ones only replace the wanted state, and when the timer
  * fires the latest state is fitted, so dragging never queues fits for values already left behind.
+ * A refit takes about a millisecond; drawing the histogram's static PNG preview takes most of a
+ * redraw (~85 ms of ~140 ms measured), so redraws from the slider leave the preview out and one more
+ * update adds it once the panel has been still for {@link PREVIEW_DELAY_MS}. Changes made from code
+ * (`setC`, `setClass`, `setK`) redraw at once, with the preview, so that a notebook run headless saves
+ * the same outputs every time.
  *
  * Without the comm-enabled kernel (plain tslab, an exported HTML page, a notebook opened without a
  * kernel) the panel's static outputs and the precomputed Plotly slider of {@link cSliderPlot} are what
@@ -19,6 +24,8 @@ import { classSamples, ClassSamples } from '../directions/class-samples';
 import type { FailureDirections } from '../directions/failure-directions';
 import type { SplitInput } from '../directions/split-input';
 import { cSliderPlot } from '../viz/c-slider-plot';
+import type { Figure } from '../viz/figure';
+import { figureHtml, plotlyJson } from '../viz/plotly-embed';
 import { inNotebook, MimeBundle, publish } from '../viz/display';
 import { escapeXml } from '../viz/fonts';
 import { imageStrip, ImageSource } from '../viz/image-strip';
@@ -116,6 +123,17 @@ function cvChosenC(dirs: FailureDirections, classId: number): number | null {
 }
 
 let panelCounter = 0;
+let liveFigureCounter = 0;
+
+/** How long the panel must be still before the histogram's static preview is drawn (ms). */
+export const PREVIEW_DELAY_MS = 400;
+
+/** A figure's bundle without the static PNG preview (plotly.js draws it; fast enough for dragging). */
+function liveFigureBundle(fig: Figure): MimeBundle {
+  const json = plotlyJson(fig.toJSON()) as Record<string, unknown>;
+  const id = `fd-fig-live-${++liveFigureCounter}`;
+  return { 'application/vnd.plotly.v1+json': json, 'text/html': figureHtml(json, id, undefined, fig.toString()), 'text/plain': fig.toString() };
+}
 
 /** Positions sorted by ascending score, ties by position (the library's ranking order). */
 function ascending(scores: ArrayLike<number>): number[] {
@@ -165,6 +183,8 @@ export class CSliderPanel {
   private readonly samples = new Map<number, ClassSamples>();
   private wanted: Wanted;
   private timer: NodeJS.Timeout | null = null;
+  private previewTimer: NodeJS.Timeout | null = null;
+  private lastHistogram: Figure | null = null;
   private idleWaiters: Array<() => void> = [];
   private previousRank = new Map<number, Map<number, number>>();
   private displayed = false;
@@ -260,15 +280,42 @@ export class CSliderPanel {
   private request(change: Partial<Wanted>): void {
     this.wanted = { ...this.wanted, ...change };
     if (!this.displayed) return;
+    this.cancelPreview();
     if (this.timer) return; // coalesced: the pending redraw will use the latest wanted state
     if (this.widgets) this.widgets.status.value = `<span style="color:#666">refitting at C = ${formatNumber(this.wanted.C, 3)}…</span>`;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.redraw(true);
+      this.redraw(true, false);
+      this.previewTimer = setTimeout(() => {
+        this.previewTimer = null;
+        if (this.lastHistogram) this.emitSafely(() => this.emit(this.lastHistogram!.toMimeBundle(), 'hist', true));
+      }, PREVIEW_DELAY_MS);
     }, this.debounceMs);
   }
 
+  private cancelPreview(): void {
+    if (this.previewTimer) clearTimeout(this.previewTimer);
+    this.previewTimer = null;
+  }
+
+  /** Redraws now if a change is pending (changes made from code must show before the cell ends). */
+  private flush(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.redraw(true, true);
+  }
+
+  private emitSafely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.widgets?.messages.showError(e, 'drawing the histogram preview');
+    }
+  }
+
   private cancel(reason: string): void {
+    this.cancelPreview();
     if (!this.timer) return;
     clearTimeout(this.timer);
     this.timer = null;
@@ -291,30 +338,36 @@ export class CSliderPanel {
   setC(C: number): this {
     if (!(C > 0) || !Number.isFinite(C)) throw new RangeError(`CSliderPanel.setC: C must be a positive number, got ${C}`);
     const c = Math.min(this.range[1], Math.max(this.range[0], C));
-    if (this.widgets) this.widgets.C.value = c;
-    else this.requestStatic({ C: c });
+    if (this.widgets) {
+      this.widgets.C.value = c;
+      this.flush();
+    } else this.requestStatic({ C: c });
     return this;
   }
 
   /** Shows another class (at its own current C). */
   setClass(classId: number): this {
     if (!this.classIds.includes(classId)) throw new RangeError(`CSliderPanel.setClass: class ${classId} has no direction here (classes: ${this.classIds.join(', ')})`);
-    if (this.widgets) this.widgets.classId.value = classId;
-    else this.requestStatic({ classId, C: currentC(this.dirs, classId) ?? this.wanted.C });
+    if (this.widgets) {
+      this.widgets.classId.value = classId;
+      this.flush();
+    } else this.requestStatic({ classId, C: currentC(this.dirs, classId) ?? this.wanted.C });
     return this;
   }
 
   /** Shows the K hardest. */
   setK(k: number): this {
     if (!Number.isInteger(k) || k < 1 || k > 50) throw new RangeError(`CSliderPanel.setK: k must be an integer in 1..50, got ${k}`);
-    if (this.widgets) this.widgets.k.value = k;
-    else this.requestStatic({ k });
+    if (this.widgets) {
+      this.widgets.k.value = k;
+      this.flush();
+    } else this.requestStatic({ k });
     return this;
   }
 
   private requestStatic(change: Partial<Wanted>): void {
     this.wanted = { ...this.wanted, ...change };
-    if (this.displayed) this.redraw(true);
+    if (this.displayed) this.redraw(true, true);
   }
 
   private samplesOf(classId: number): ClassSamples {
@@ -332,10 +385,13 @@ export class CSliderPanel {
     else publish(bundle, { displayId, update });
   }
 
-  /** Refits at the wanted state and redraws the three outputs (updates in place when `update`). */
-  private redraw(update: boolean): void {
+  /**
+   * Refits at the wanted state and redraws the three outputs (updates in place when `update`), the
+   * histogram with its static preview when `preview`.
+   */
+  private redraw(update: boolean, preview: boolean): void {
     try {
-      this.draw(update);
+      this.draw(update, preview);
       if (this.widgets && this.widgets.messages.outputs.length) this.widgets.messages.clear();
     } catch (e) {
       if (this.widgets) {
@@ -347,7 +403,7 @@ export class CSliderPanel {
     }
   }
 
-  private draw(update: boolean): void {
+  private draw(update: boolean, preview: boolean): void {
     const started = performance.now();
     const { classId, C, k } = this.wanted;
     const samples = this.samplesOf(classId);
@@ -404,7 +460,8 @@ export class CSliderPanel {
       };
     }
 
-    this.emit(hist.toMimeBundle(), 'hist', update);
+    this.lastHistogram = hist;
+    this.emit(preview ? hist.toMimeBundle() : liveFigureBundle(hist), 'hist', update);
     this.emit(tableOut, 'table', update);
     if (stripOut) this.emit(stripOut, 'strip', update);
     this.previousRank.set(classId, rankNow);
@@ -459,7 +516,7 @@ export class CSliderPanel {
     }
     if (this.widgets) this.widgets.root.display();
     this.displayed = true;
-    this.redraw(false);
+    this.redraw(false, true);
     if (this.opts.staticFallback !== false) this.emit(this.fallbackBundle(), 'fallback', false);
     return undefined;
   }

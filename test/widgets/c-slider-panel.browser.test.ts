@@ -19,6 +19,7 @@ import { classSamples } from '../../src/directions/class-samples';
 import { FailureDirections } from '../../src/directions/failure-directions';
 import type { SplitInput } from '../../src/directions/split-input';
 import { coloredMnist } from '../../src/data';
+import { PREVIEW_DELAY_MS } from '../../src/widgets/c-slider-panel';
 import { launchChromium } from './browser';
 import { NotebookServer, REPO_ROOT, startNotebookServer } from './notebook-server';
 import { panelNotebook } from './panel-notebook';
@@ -36,6 +37,10 @@ interface Shown {
   fallbackDisplay: string | null;
   /** Output areas of the panel's cell (no piling up: constant). */
   outputs: number;
+  /** What each output area holds (for messages). */
+  areas: string[];
+  /** Text in the panel's own output area (errors of callbacks). */
+  messages: string;
 }
 
 /** Reads what the panel's cell shows (runs in the page). */
@@ -58,7 +63,14 @@ function readPanel(): Shown | null {
     tableScores: scores,
     status: (document.querySelector('.fd-c-slider-status') as HTMLElement | null)?.textContent ?? '',
     fallbackDisplay: fallback ? getComputedStyle(fallback).display : null,
-    outputs: cell.querySelectorAll('.output_area').length,
+    // The cell's outputs, not those inside the panel's Output widget (in the widget area).
+    outputs: Array.from(cell.querySelectorAll('.output_area')).filter((a) => !a.closest('.widget-area')).length,
+    areas: Array.from(cell.querySelectorAll('.output_area')).map((a) => {
+      const sub = a.querySelector('.output_subarea');
+      const inner = sub?.firstElementChild as HTMLElement | null | undefined;
+      return `${a.closest('.widget-area') ? 'widget: ' : ''}${sub?.className ?? '?'} > ${inner?.className ?? inner?.tagName ?? '-'}`;
+    }),
+    messages: Array.from(document.querySelectorAll('.fd-c-slider-panel .output_area')).map((a) => a.textContent).join('\n'),
   };
 }
 
@@ -166,7 +178,7 @@ describe('widgets: the live C slider panel in the classic notebook (headless Chr
     await page.goto(server.notebookUrl('panel.ipynb'));
     await page.waitForFunction(() => (window as any).Jupyter?.notebook?.kernel?.is_connected?.() && (window as any).Jupyter.WidgetManager?._managers?.length > 0, null, { timeout: 90_000 });
     await page.evaluate(() => (window as any).Jupyter.notebook.execute_all_cells());
-    initial = await waitSettled('s.seq >= 1', 'the panel after running the notebook');
+    initial = await waitSettled('s.seq >= 1 && s.fallbackDisplay !== null', 'the panel (and its fallback) after running the notebook');
     dump = JSON.parse(fs.readFileSync(dumpFile, 'utf8'));
     process.stderr.write(`      [notebook server up, cells run and panel drawn in ${((Date.now() - started) / 1000).toFixed(1)} s]\n`);
   });
@@ -220,7 +232,8 @@ describe('widgets: the live C slider panel in the classic notebook (headless Chr
     assert.equal(after.classId, 0);
     assert.ok(after.seq > initial.seq, 'redrawn');
     process.stderr.write(`      [a ${steps}-step drag to C = ${C.toExponential(3)}: ${after.seq - initial.seq} redraws]\n`);
-    assert.equal(after.outputs, initial.outputs, 'updated in place: no outputs piled up');
+    assert.equal(after.outputs, initial.outputs, `updated in place: no outputs piled up\nbefore: ${initial.areas.join(' | ')}\nafter: ${after.areas.join(' | ')}`);
+    assert.equal(after.messages, '', 'no error in the panel');
     const expected = independentRanking(dump, 0, after.C);
     assert.deepEqual(after.ids, expected.order.slice(0, 8), 'the table shows the ranking of an independent refit at this C');
     after.tableScores.forEach((s, r) => assert.ok(Math.abs(s - expected.scoreOf.get(after.ids[r])!) < 1e-3, `score at rank ${r + 1}: ${s}`));
@@ -239,13 +252,14 @@ describe('widgets: the live C slider panel in the classic notebook (headless Chr
     assert.equal(after.C, 0.1, 'class 1 keeps the C cross-validation chose');
     assert.deepEqual(after.ids, independentRanking(dump, 1).order.slice(0, 8));
     assert.ok(Math.abs((await frontEndExponent(page)) + 1) < 1e-12, 'the slider moved to class 1\'s C');
-    assert.equal(after.outputs, before.outputs);
+    assert.equal(after.outputs, before.outputs, `before: ${before.areas.join(' | ')}\nafter: ${after.areas.join(' | ')}`);
+    assert.equal(after.messages, '', 'no error in the panel');
     assert.deepEqual(pageErrors, []);
   });
 
   it('without a kernel, the saved notebook still shows the precomputed slider (exported, opened in Chromium)', async () => {
+    await page.waitForTimeout(PREVIEW_DELAY_MS + 600); // the histogram's static preview arrives once the panel is still
     await page.evaluate(() => (window as any).Jupyter.notebook.save_notebook());
-    await page.waitForFunction(() => !(window as any).Jupyter.notebook.dirty, null, { timeout: 20_000 });
     const html = path.join(dir, 'panel.html');
     const py = `import sys, nbformat; from nbconvert import HTMLExporter
 nb = nbformat.read(sys.argv[1], as_version=4)

@@ -9,6 +9,7 @@ import type { SplitInput } from '../../src/directions/split-input';
 import { Random } from '../../src/random';
 import { DisplayMessage, setDisplayWriter } from '../../src/viz/display';
 import { cSliderPanel } from '../../src/widgets';
+import { PREVIEW_DELAY_MS } from '../../src/widgets/c-slider-panel';
 import { FakeHost } from './fake-host';
 
 /** Two classes, 8-d latents; the model errs where feature 0 is low (the planted direction). */
@@ -97,22 +98,26 @@ describe('widgets: cSliderPanel', () => {
       assert.deepEqual(updates.map((m) => m.content.transient.display_id), [hist, table, strip].map((x) => x.transient.display_id));
       const expected = FailureDirections.fromJSON(JSON.parse(JSON.stringify(dirs)));
       assert.deepEqual(idsIn(updates[1].content.data['text/html']), ranking(expected, 1, test.input, 5), 'the table shows the refitted ranking');
+      assert.ok(!('image/png' in updates[0].content.data), 'no static preview while the slider moves');
+      await new Promise((r) => setTimeout(r, PREVIEW_DELAY_MS + 150));
+      const preview = fake.since(from + later.length, 'update_display_data');
+      assert.equal(preview.length, 1);
+      assert.equal(preview[0].content.transient.display_id, hist.transient.display_id);
+      assert.ok('image/png' in preview[0].content.data, 'the preview once the panel is still');
     });
   }
 
-  it('the class dropdown moves the slider to that class\'s C; K changes the table length', async () => {
+  it('changes made from code redraw at once (headless runs save the same outputs); the class dropdown moves the slider to that class\'s C', async () => {
     fake = new FakeHost({ protocol: 2 });
     const { dirs, test } = fitted();
     dirs.refit(0, 0.003);
     const panel = cSliderPanel(dirs, test.input, { classId: 1, k: 4, debounceMs: 5 });
     panel.display();
     panel.setClass(0);
-    await panel.whenIdle();
-    assert.equal(panel.view!.classId, 0);
+    assert.equal(panel.view!.classId, 0, 'redrawn before setClass returns');
     assert.equal(panel.view!.C, 0.003);
     assert.equal(panel.widgets!.C.value, 0.003);
     panel.setK(7);
-    await panel.whenIdle();
     assert.equal(panel.view!.k, 7);
     assert.deepEqual(panel.view!.ids, ranking(dirs, 0, test.input, 7));
   });
@@ -144,7 +149,7 @@ describe('widgets: cSliderPanel', () => {
     const { dirs, test } = fitted();
     const panel = cSliderPanel(dirs, test.input, { debounceMs: 10_000 });
     panel.display();
-    panel.setC(1e-5);
+    await fake.sync(panel.widgets!.C.modelId, 2, { value: 1e-5 }); // from the front end: coalescing timer starts
     const idle = panel.whenIdle();
     fake.comms.interrupt();
     await idle;
