@@ -4,9 +4,9 @@
  *
  * The package root re-exports every concept; notebooks import only from here.
  */
-export * from './matrix';
-export * from './random';
-export * from './progress';
+export * from './util/matrix';
+export * from './util/random';
+export * from './util/progress';
 export * from './data';
 export * from './model';
 export * from './embed';

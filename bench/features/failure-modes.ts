@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { coloredMnist, DatasetSplits, hiddenSubclass, ImageDataset } from '../../src/data';
 import { backendName, ensureBackend, predictArrays, trainClassifier } from '../../src/model';
 import { embed, embeddingCachePath, modelEncoder } from '../../src/embed';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 
 interface GroupAcc {
   n: number;

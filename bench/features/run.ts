@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { coloredMnist, ImageDataset } from '../../src/data';
 import { backendName, ensureBackend, onnxRuntimeStatus, trainClassifier } from '../../src/model';
 import { embed, modelEncoder, saveNpy } from '../../src/embed';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 
 const PY = '/usr/bin/python3';
 

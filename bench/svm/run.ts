@@ -15,8 +15,8 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailureDirections } from '../../src/directions';
-import { Matrix } from '../../src/matrix';
-import { setProgressSink } from '../../src/progress';
+import { Matrix } from '../../src/util/matrix';
+import { setProgressSink } from '../../src/util/progress';
 import { LinearSVC, logGrid, svmPrimalObjective } from '../../src/svm';
 import { simdKernel } from '../../src/svm/simd-kernel';
 import { syntheticClass } from './data';

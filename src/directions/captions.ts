@@ -9,7 +9,7 @@
 import * as aq from 'arquero';
 import type { ImageDataset } from '../data/image-dataset';
 import { isJointEncoder, type Encoder, type JointEncoder } from '../embed/encoder';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import type { DirectionsTable, FailureDirections } from './failure-directions';
 
 /** One candidate caption and the slot values it was built from. */

@@ -3,8 +3,8 @@
  * preprocessed embeddings, scores and outcomes, in the shape the projection plot and the C slider
  * take.
  */
-import { takeRows } from '../matrix';
-import type { Matrix } from '../matrix';
+import { takeRows } from '../util/matrix';
+import type { Matrix } from '../util/matrix';
 import type { FailureDirections } from './failure-directions';
 import type { SplitInput } from './split-input';
 

@@ -6,8 +6,8 @@
  * easiest.
  */
 import * as aq from 'arquero';
-import { Matrix, takeRows } from '../matrix';
-import { progress } from '../progress';
+import { Matrix, takeRows } from '../util/matrix';
+import { progress } from '../util/progress';
 import { EncodedArray, decodeFloat32, decodeInt32, decodeUint8, encodeArray } from '../svm/codec';
 import { crossValidateC, fitCPath, logGrid } from '../svm/cross-validate';
 import { LinearSVC, LinearSVCJSON, LinearSVCParams, SVMLoss } from '../svm/linear-svc';

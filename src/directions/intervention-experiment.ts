@@ -16,8 +16,8 @@
 import type { ColumnTable } from 'arquero';
 import type { ImageDataset, DatasetSplits } from '../data/image-dataset';
 import { concatDatasets, subset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { ensureBackend, trainClassifier, predictArrays, type Arch } from '../model';
 import { embed, modelEncoder } from '../embed';
 import { flagPrecisionRecall, groupAccuracy } from '../metrics';

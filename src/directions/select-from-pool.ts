@@ -6,8 +6,8 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { assertMatrix, type Matrix } from '../matrix';
-import { Random } from '../random';
+import { assertMatrix, type Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 
 /**
  * Anything that scores examples of known class along its failure direction (negative = failure side),

@@ -5,7 +5,7 @@
  * `predictArrays` (typed arrays), all checked to be row-aligned.
  */
 import type { ImageDataset } from '../data/image-dataset';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import type { Predictions } from '../model/predict';
 import type { ScoresInput } from './failure-directions';
 

@@ -4,7 +4,7 @@
  * that emphasise the training images on the failure side of their class's direction.
  */
 import type { ColumnTable } from 'arquero';
-import { assertMatrix, type Matrix } from '../matrix';
+import { assertMatrix, type Matrix } from '../util/matrix';
 import type { ClassScorer } from './select-from-pool';
 
 /** How flagged (score < threshold) training examples gain weight. */

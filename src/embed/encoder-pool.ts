@@ -7,7 +7,7 @@ import { loadFashionMnist } from '../data/load-fashion-mnist';
 import { loadMnist } from '../data/load-mnist';
 import type { CorpusLoadOptions } from '../data/corpus-cache';
 import { subset } from '../data/subset';
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { TrainingPool, type PoolOptions } from './training-pool';
 
 /** Options of {@link encoderPool}. */

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
 import { streamFor } from '../data/split-plan';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import { ensureBackend } from './backend';
 import { Arch, buildClassifier, LOGITS_LAYER } from './architectures';
 import { batchTensor, ClassifierMetadata, METADATA_KEY, ModelInputSpec } from './model-input';

@@ -2,7 +2,7 @@
  * Choosing the SVM cost C by stratified k-fold cross-validation on balanced accuracy, warm-starting
  * each fold's solver along the C path in ascending order.
  */
-import { Matrix } from '../matrix';
+import { Matrix } from '../util/matrix';
 import { scoreRows } from './dual-cd';
 import { LinearSVC, LinearSVCParams } from './linear-svc';
 import { stratifiedKFold } from './stratified-k-fold';

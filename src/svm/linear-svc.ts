@@ -3,8 +3,8 @@
  * descent (see `dual-cd.ts` for the objective, stopping rule and citation). Mirrors scikit-learn's
  * `LinearSVC(dual=True)`: same parameters, same intercept handling, same class weights.
  */
-import { Matrix } from '../matrix';
-import { Random } from '../random';
+import { Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 import { ClassWeight, resolveClassWeight } from './class-weight';
 import { EncodedArray, decodeFloat64, encodeArray } from './codec';
 import { DualCDProblem, dualObjective, rowSqNorms, solveDualCD, scoreRowsPlain, solveDualCDFreeBias, weightsFromAlpha } from './dual-cd';

@@ -1,4 +1,4 @@
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { checkPositiveInt } from './validate';
 
 /** Options of {@link stratifiedKFold}. */

@@ -1,7 +1,7 @@
 import { Figure } from './figure';
-import {
-  axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, escapeLabel, finiteRange, formatC, round, truthy, verticalLine, WRONG_COLOR,
-} from './plot-helpers';
+import { axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, finiteRange, round, truthy, verticalLine, WRONG_COLOR } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
+import { formatC } from '../util/format';
 
 /** Decision values of the same samples under each C of a grid. */
 export interface CSliderData {
@@ -133,10 +133,10 @@ export function cSliderPlot(data: CSliderData, opts: CSliderPlotOptions = {}): F
     });
     const columns: Array<Array<string | number | null>> = [
       top.map((_, r) => r + 1),
-      top.map((i) => escapeLabel(String(id(i)))),
+      top.map((i) => escapePlotlyText(String(id(i)))),
       top.map((i) => round(scores[i], 4)),
       top.map((i) => (truthy(data.correct[i]) ? 'correct' : 'wrong')),
-      ...(data.groups ? [top.map((i) => escapeLabel(String(data.groups![i] ?? 'unknown')))] : []),
+      ...(data.groups ? [top.map((i) => escapePlotlyText(String(data.groups![i] ?? 'unknown')))] : []),
       ...(s > 0 ? [moved] : []),
     ];
     const header = ['rank', 'id', 'score', 'model', ...(data.groups ? ['group'] : []), ...(s > 0 ? [`rank at C = ${formatC(Cs[s - 1])}`] : [])];

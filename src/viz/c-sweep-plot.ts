@@ -1,6 +1,8 @@
 import type { ClassCVDetails } from '../directions/failure-directions';
 import { Figure } from './figure';
-import { axis, baseLayout, escapeLabel, formatC, PALETTE, round } from './plot-helpers';
+import { axis, baseLayout, PALETTE, round } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
+import { formatC } from '../util/format';
 
 /**
  * One class's cross-validation over the C grid, exactly as `FailureDirections.cvDetails_` exposes it;
@@ -47,9 +49,9 @@ export function cSweepPlot(cvDetails: CvDetail[], opts: CSweepPlotOptions = {}):
       if (!(c > 0)) throw new RangeError(`${caller}: class ${d.classId} (${d.className}) has a non-positive C ${c}; the axis is logarithmic`);
     });
     const label = `${d.classId} · ${d.className}`;
-    const name = escapeLabel(d.status === 'ok' ? label : `${label} (${d.status})`);
+    const name = escapePlotlyText(d.status === 'ok' ? label : `${label} (${d.status})`);
     if (d.Cs.length === 0) {
-      missing.push(escapeLabel(`${label}: ${d.status}`));
+      missing.push(escapePlotlyText(`${label}: ${d.status}`));
       return;
     }
     const order = d.Cs.map((_, i) => i).sort((a, b) => d.Cs[a] - d.Cs[b]);
@@ -71,7 +73,7 @@ export function cSweepPlot(cvDetails: CvDetail[], opts: CSweepPlotOptions = {}):
         size: 6,
         symbol: d.converged ? order.map((i) => (d.converged![i] === false ? 'circle-open' : 'circle')) : 'circle',
       },
-      hovertemplate: `${escapeLabel(label)}<br>C = %{x:.2e}<br>CV balanced accuracy %{y:.3f}<extra></extra>`,
+      hovertemplate: `${escapePlotlyText(label)}<br>C = %{x:.2e}<br>CV balanced accuracy %{y:.3f}<extra></extra>`,
     });
     if (d.chosenC != null) {
       // Mark the grid point closest to the chosen C (in log space).
@@ -88,7 +90,7 @@ export function cSweepPlot(cvDetails: CvDetail[], opts: CSweepPlotOptions = {}):
         x: [d.chosenC],
         y: [ys[best]],
         marker: { color, size: 14, symbol: 'star', line: { color: '#222', width: 1 } },
-        hovertemplate: `${escapeLabel(label)}<br>chosen C = ${formatC(d.chosenC)}<br>CV balanced accuracy %{y:.3f}<extra></extra>`,
+        hovertemplate: `${escapePlotlyText(label)}<br>chosen C = ${formatC(d.chosenC)}<br>CV balanced accuracy %{y:.3f}<extra></extra>`,
       });
     }
   });

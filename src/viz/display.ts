@@ -11,7 +11,8 @@
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import * as util from 'node:util';
-import { ProgressSink, ProgressState, progressLine, setProgressSink } from '../progress';
+import { ProgressSink, ProgressState, progressLine, setProgressSink } from '../util/progress';
+import { escapeXml } from '../util/escape';
 import { ensureFontConfig } from './fonts';
 import { plotlyLoaderHtml, plotlyVersion } from './plotly-embed';
 import { isTable, tableBundle, tableText, TableViewOptions } from './table-html';
@@ -290,9 +291,8 @@ export function showMarkdown(markdown: string): undefined {
 // Progress in the notebook
 
 function progressHtml(s: ProgressState): string {
-  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const label = esc(s.label);
-  const detail = s.detail ? ' ' + esc(s.detail) : '';
+  const label = escapeXml(s.label);
+  const detail = s.detail ? ' ' + escapeXml(s.detail) : '';
   if (s.finished) return `<div class="fd-progress" style="font-size:12px;color:#555">${label}: ${s.total}/${s.total} done${detail}</div>`;
   const secs = (s.elapsedMs / 1000).toFixed(1);
   return `<div class="fd-progress" style="font-size:12px;color:#333"><progress value="${s.done}" max="${s.total}" style="width:220px;vertical-align:middle"></progress> ${label} ${s.done}/${s.total} ${secs}s${detail}</div>`;

@@ -4,10 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as util from 'node:util';
-import { escapeXml, FONT_FAMILY, textWidth } from './fonts';
+import { escapeXml } from '../util/escape';
+import { FONT_FAMILY, textWidth } from './fonts';
 import { composeSync, RawLayer } from './sharp-sync';
 import { inspectDisplayable, Displayable, MimeBundle } from './display';
-import { formatNumber } from './table-html';
+import { formatNumber } from '../util/format';
 
 /** Pixels to draw from: an {@link ImageDataset} or any `{images, height, width, channels}`. */
 export interface ImageSource {

@@ -8,7 +8,7 @@ export * from './caption-plot';
 export * from './c-slider-plot';
 export { init, show, showHtml, showMarkdown, publish, setDisplayWriter, inNotebook, notebookProgressSink, isDisplayable, inspectDisplayable } from './display';
 export type { MimeBundle, DisplayMessage, DisplayWriter, Displayable, ShowOptions } from './display';
-export { tableHtml, tableText, tableBundle, formatNumber, formatCell, isTable } from './table-html';
+export { tableHtml, tableText, tableBundle, formatCell, isTable } from './table-html';
 export type { TableLike, TableViewOptions } from './table-html';
 export { imageStrip, ImageStrip } from './image-strip';
 export type { ImageSource, ImageStripOptions } from './image-strip';

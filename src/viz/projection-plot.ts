@@ -1,9 +1,8 @@
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import { Figure } from './figure';
 import { orthogonalPrincipalAxis, OrthogonalAxisOptions } from './orthogonal-axis';
-import {
-  axis, baseLayout, checkLength, CORRECT_COLOR, escapeLabel, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR,
-} from './plot-helpers';
+import { axis, baseLayout, checkLength, CORRECT_COLOR, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
 
 /** Samples of one class to place along its failure direction. */
 export interface ProjectionData {
@@ -110,7 +109,7 @@ export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions
     return {
       type,
       mode: 'markers',
-      name: escapeLabel(key),
+      name: escapePlotlyText(key),
       x: idx.map((i) => round(data.scores[i])),
       y: idx.map((i) => round(coords[i])),
       customdata: idx.map((i) => [
@@ -119,7 +118,7 @@ export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions
         data.preds ? data.preds[i] : '',
         ...(data.groups ? [data.groups[i] ?? 'unknown'] : []),
       ]),
-      hovertemplate: `${hover}<extra>${escapeLabel(key)}</extra>`,
+      hovertemplate: `${hover}<extra>${escapePlotlyText(key)}</extra>`,
       marker,
     };
   });

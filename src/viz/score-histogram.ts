@@ -1,8 +1,6 @@
 import { Figure } from './figure';
-import {
-  axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, escapeLabel, finiteRange, PALETTE, sortedDistinct, truthy,
-  verticalLine, WRONG_COLOR, round,
-} from './plot-helpers';
+import { axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, finiteRange, PALETTE, sortedDistinct, truthy, verticalLine, WRONG_COLOR, round } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
 
 /** Scores to histogram: one entry per sample (e.g. columns of a scores table). */
 export interface ScoreHistogramData {
@@ -109,7 +107,7 @@ export function scoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOpt
       const color = data.group ? PALETTE[Math.floor(s / 2) % PALETTE.length] : wrong ? WRONG_COLOR : CORRECT_COLOR;
       traces.push({
         type: 'histogram',
-        name: escapeLabel(name),
+        name: escapePlotlyText(name),
         legendgroup: name,
         showlegend: !shown.has(name),
         x: idx.map((i) => round(data.score[i])),
@@ -120,7 +118,7 @@ export function scoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOpt
         histnorm: normalize ? 'probability' : '',
         opacity: 0.6,
         marker: { color, line: { color, width: 0.5 }, ...(data.group && wrong ? { pattern: { shape: '/', fillmode: 'overlay', fgcolor: '#222', solidity: 0.35 } } : {}) },
-        hovertemplate: `${escapeLabel(name)}${panel !== '' ? ` (${escapeLabel(String(panel))})` : ''}<br>score %{x}<br>${normalize ? 'fraction %{y:.3f}' : 'count %{y}'}<extra></extra>`,
+        hovertemplate: `${escapePlotlyText(name)}${panel !== '' ? ` (${escapePlotlyText(String(panel))})` : ''}<br>score %{x}<br>${normalize ? 'fraction %{y:.3f}' : 'count %{y}'}<extra></extra>`,
       });
       shown.add(name);
     });
@@ -131,7 +129,7 @@ export function scoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOpt
     if (opts.boundary ?? true) shapes.push(verticalLine(0, `x${suffix}`, `y${suffix}`));
     if (panels.length > 1 || panel !== '') {
       annotations.push({
-        text: `<b>${escapeLabel(String(panel))}</b> (n = ${rowsOfPanel.length})`,
+        text: `<b>${escapePlotlyText(String(panel))}</b> (n = ${rowsOfPanel.length})`,
         xref: `x${suffix} domain`, yref: `y${suffix} domain`, x: 0.5, y: 1.02, xanchor: 'center', yanchor: 'bottom', showarrow: false,
       });
     }

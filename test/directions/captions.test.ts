@@ -7,9 +7,9 @@ import { captionCandidates, fillCaption, rankCaptions, retrieveByCaption } from 
 import { FailureDirections } from '../../src/directions/failure-directions';
 import type { Encoder, JointEncoder } from '../../src/embed/encoder';
 import { jointEncoder } from '../../src/embed/joint-encoder';
-import type { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
-import { setProgressSink } from '../../src/progress';
+import type { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
+import { setProgressSink } from '../../src/util/progress';
 
 /**
  * A 4-d toy joint space: axis 0 = red, 1 = green, 2 = blue, 3 = "a photo of a digit". Images carry

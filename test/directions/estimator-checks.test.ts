@@ -5,8 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { FailureDirections, Preprocessor } from '../../src/directions';
 import { LinearSVC } from '../../src/svm';
-import { Matrix } from '../../src/matrix';
-import { setProgressSink } from '../../src/progress';
+import { Matrix } from '../../src/util/matrix';
+import { setProgressSink } from '../../src/util/progress';
 import { syntheticSplits } from './synthetic';
 
 setProgressSink(null);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { FailureDirections, Preprocessor } from '../../src/directions';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 import { f32, loadFixture, matrix, u8 } from '../svm/fixtures';
 import { auroc, syntheticSplits } from './synthetic';
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { selectFromPool, type ClassScorer } from '../../src/directions/select-from-pool';
-import type { Matrix } from '../../src/matrix';
+import type { Matrix } from '../../src/util/matrix';
 
 // A scorer whose "direction" is the first latent coordinate, per class sign-flipped for class 1,
 // so the test can tell that decisionFunction really receives the labels.

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as aq from 'arquero';
 import type { ImageDataset } from '../../src/data/image-dataset';
 import { FailureDirections, classSamples, scoreColumns, splitInput } from '../../src/directions';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 import { syntheticSplits } from './synthetic';
 
 setProgressSink(null);

@@ -3,8 +3,8 @@
  * a decaying spectrum; a subgroup of each class is shifted along its own hidden direction and the
  * "model" errs there far more often. Class `noErrorClass` is always classified correctly.
  */
-import { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
 
 export interface Split {
   latents: Matrix;

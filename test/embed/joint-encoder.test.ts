@@ -14,7 +14,7 @@ import { TrainingPool } from '../../src/embed/training-pool';
 import { trainJointEncoder } from '../../src/embed/train-joint-encoder';
 import { zeroShotClassify } from '../../src/embed/zero-shot';
 import { ensureBackend } from '../../src/model/backend';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 
 function rowNorms(m: { data: Float32Array; rows: number; cols: number }): number[] {
   return Array.from({ length: m.rows }, (_, i) => Math.hypot(...m.data.subarray(i * m.cols, (i + 1) * m.cols)));

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 import { cSliderPlot } from '../../src/viz';
 
 type Trace = Record<string, any>;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as aq from 'arquero';
 import { precisionAtKCurve } from '../../src/metrics';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 import { captionPlot, cSweepPlot, CvDetail, precisionAtK, scoreHistogram } from '../../src/viz';
 
 type Trace = Record<string, any>;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { PCA } from 'ml-pca';
-import { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
 import { orthogonalPrincipalAxis, projectionPlot } from '../../src/viz';
 
 /** n x d data: a strong spread along `u` (the "direction"), the next strongest along e_2, noise elsewhere. */
