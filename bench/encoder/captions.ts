@@ -125,7 +125,7 @@ async function analyse(
 
 /** Colored MNIST trials for one seed. */
 export async function coloredMnistTrials(enc: LoadedJointEncoder, seed: number, trainCorr = 0.95): Promise<CaptionTrial[]> {
-  const splits = await coloredMnist({ trainCorr, seed });
+  const splits = coloredMnist({ trainCorr, seed });
   const [label0, label1] = [splits.protocol.tint.label0, splits.protocol.tint.label1];
   // Train tints agree with the label with probability trainCorr: class 0's minority is label 1's tint.
   const minority = [label1, label0];
@@ -160,7 +160,7 @@ export const SEASONAL_SUPERCLASSES = [
  * paper's CIFAR-100 superclass captions (no adjectives or prepositions).
  */
 export async function hiddenSubclassTrials(enc: LoadedJointEncoder, seed: number, grouping: 'default' | 'seasonal' = 'default'): Promise<CaptionTrial[]> {
-  const splits = await hiddenSubclass({ seed, ...(grouping === 'seasonal' ? { superclasses: SEASONAL_SUPERCLASSES } : {}) });
+  const splits = hiddenSubclass({ seed, ...(grouping === 'seasonal' ? { superclasses: SEASONAL_SUPERCLASSES } : {}) });
   const supers = splits.protocol.superclasses;
   return analyse(
     grouping === 'seasonal' ? 'hiddenSubclass (seasonal)' : 'hiddenSubclass',

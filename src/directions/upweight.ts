@@ -50,7 +50,7 @@ function resolveScores(fit: ClassScorer | null, s: TrainScores): { scores: Array
     if (!fit) throw new TypeError('upweight: scoring train latents needs a fitted scorer (fit is null)');
     assertMatrix(s.latents, 'upweight: train latents');
     if (s.latents.rows !== s.labels.length) throw new RangeError(`upweight: train latents have ${s.latents.rows} rows for ${s.labels.length} labels`);
-    return { scores: fit.decisionFunction(s.latents, s.labels), labels: s.labels };
+    return { scores: fit.decisionFunction({ latents: s.latents, labels: s.labels }), labels: s.labels };
   }
   throw new TypeError('upweight: trainScores must be a scores table, {scores, labels} or {latents, labels}');
 }

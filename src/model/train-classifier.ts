@@ -56,7 +56,7 @@ export interface EpochRecord {
  *
  * @example
  * ```ts
- * const { train, test } = await coloredMnist({ trainCorr: 0.95, seed: 0 });
+ * const { train, test } = coloredMnist({ trainCorr: 0.95, seed: 0 });
  * const model = await trainClassifier(train, { arch: 'small-cnn', epochs: 5, seed: 0 });
  * const table = await predict(model, test);
  * ```

@@ -3,7 +3,7 @@ export * from './orthogonal-axis';
 export * from './projection-plot';
 export * from './score-histogram';
 export * from './c-sweep-plot';
-export * from './precision-at-k';
+export * from './precision-at-k-plot';
 export * from './caption-plot';
 export * from './c-slider-plot';
 export { init, show, showHtml, showMarkdown, publish, setDisplayWriter, inNotebook, notebookProgressSink, isDisplayable, inspectDisplayable } from './display';

@@ -182,7 +182,7 @@ describe('directions: captions with the shipped joint encoder', function () {
 
   it('names the minority colour of Colored MNIST when errors follow the colour shortcut', async () => {
     const enc = await jointEncoder();
-    const { train, val } = await coloredMnist({ trainCorr: 0.95, seed: 3, sizes: { train: 1000, val: 800, unlabeled: 0, test: 200 } });
+    const { train, val } = coloredMnist({ trainCorr: 0.95, seed: 3, sizes: { train: 1000, val: 800, unlabeled: 0, test: 200 } });
     // A model that learned the shortcut: predicts the label the tint says.
     const preds = Int32Array.from(val.labels, (y, i) => (val.groups![i] === 'agrees' ? y : 1 - y));
     const fd = new FailureDirections({ randomState: 0 }).setPreprocess(await enc.embedImages(train));
@@ -200,7 +200,7 @@ describe('directions: captions with the shipped joint encoder', function () {
 
   it('names a hidden Fashion-MNIST subclass when the errors fall on it', async () => {
     const enc = await jointEncoder();
-    const { train, val, protocol } = await hiddenSubclass({ seed: 1, sizes: { train: 1500, val: 1500, unlabeled: 0, test: 100 } });
+    const { train, val, protocol } = hiddenSubclass({ seed: 1, sizes: { train: 1500, val: 1500, unlabeled: 0, test: 100 } });
     // Errors on the hidden subclasses (and a few at random elsewhere).
     const hidden = new Set(protocol.hidden);
     const rng = new Random(0);
