@@ -7,7 +7,7 @@ import { takeRows } from '../util/matrix';
 import type { Matrix } from '../util/matrix';
 import type { FailureDirections } from './failure-directions';
 import { scoresSource, type ScoresTable } from './scores-table';
-import { ClassRef, resolveClass } from './table-views';
+import { ClassRef, dataColumn, resolveClass } from './table-views';
 
 /** What {@link classSamples} returns: arrays over the class's rows, in the table's order. */
 export interface ClassSamples {
@@ -46,7 +46,7 @@ export function classSamples(dirs: FailureDirections, table: ScoresTable, classI
   if (!src) {
     throw new Error(`${caller}: this table is not (a view of) a scores table from dirs.scores(input): its rows cannot be traced back to their embeddings. Filter, order, slice or select the scores table instead of reifying, joining or concatenating it.`);
   }
-  const label = table.getter('label') as (row: number) => number;
+  const label = dataColumn(table, 'label', caller) as (row: number) => number;
   let c: number;
   if (classId === undefined) {
     const present = [...new Set(Array.from(src.rows, (r) => label(r)))];
@@ -75,8 +75,7 @@ export function classSamples(dirs: FailureDirections, table: ScoresTable, classI
     correct,
     hasPredictions: !!preds,
     column(name: string): unknown[] {
-      if (!table.columnNames().includes(name)) throw new Error(`${caller}: the table has no '${name}' column (columns: ${table.columnNames().join(', ')})`);
-      const get = table.getter(name);
+      const get = dataColumn(table, name, caller);
       return keep.map((r) => get(r));
     },
   };

@@ -9,6 +9,7 @@
  * are built in `scores-table.ts`.
  */
 import { crossValidateC, fitCPath, logGrid } from '../svm/cross-validate';
+import { scoreRowsPlain } from '../svm/dual-cd';
 import { LinearSVC, LinearSVCParams, SVMLoss } from '../svm/linear-svc';
 import { checkC, checkMatrix, checkPositiveInt } from '../svm/validate';
 import { NotFittedError } from '../util/errors';
@@ -290,19 +291,20 @@ export class FailureDirections {
     const latents = checkMatrix(input.latents, caller, 'latents', true);
     const lab = checkIdsIn(input.labels, latents.rows, st.classNames, caller, 'labels', (input as Partial<SplitInput>).split);
     const z = this.preprocess(latents);
-    const { data, cols } = z;
-    const out = new Float64Array(z.rows);
+    const out = new Float64Array(z.rows).fill(NaN);
+    // Rows grouped by class, scored with the SVM's own row scorer (bit-identical to svm.decisionFunction).
+    const byClass = new Map<number, number[]>();
     for (let i = 0; i < z.rows; i++) {
-      const svm = st.classes[lab[i]].svm;
-      if (!svm) {
-        out[i] = NaN;
-        continue;
-      }
-      const w = svm.coef_!;
-      const off = i * cols;
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += w[j] * data[off + j];
-      out[i] = s + svm.intercept_!;
+      if (!st.classes[lab[i]].svm) continue;
+      let list = byClass.get(lab[i]);
+      if (!list) byClass.set(lab[i], (list = []));
+      list.push(i);
+    }
+    for (const [c, list] of byClass) {
+      const svm = st.classes[c].svm!;
+      const rows = Int32Array.from(list);
+      const s = scoreRowsPlain(z.data, z.cols, rows.length, rows, svm.coef_!, svm.intercept_!);
+      for (let k = 0; k < rows.length; k++) out[rows[k]] = s[k];
     }
     return out;
   }

@@ -271,7 +271,7 @@ function classIds(a: ArrayLike<unknown>, n: number, where: string, what: string)
 function checkIds(ids: Int32Array, classNames: string[], where: string, what: string): void {
   for (let i = 0; i < ids.length; i++) {
     if (ids[i] >= classNames.length) {
-      throw new RangeError(`${caller}: ${what} ${ids[i]} at row ${i} of split '${where}' is outside its vocabulary of ${classNames.length} classes (${describe(classNames)})`);
+      throw new RangeError(`${caller}: ${what} ${ids[i]} at row ${i} of split '${where}' is outside its vocabulary (${describe(classNames)})`);
     }
   }
 }

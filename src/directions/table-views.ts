@@ -32,7 +32,7 @@ export interface ExtremesOptions {
 export function ofClass(table: ScoresTable, classId: ClassRef): ScoresTable {
   const caller = 'ofClass';
   const c = resolveClass(table, classId, caller);
-  const label = getter(table, 'label', caller);
+  const label = dataColumn(table, 'label', caller);
   return takeRows(table, Array.from(table.indices()).filter((r) => label(r) === c));
 }
 
@@ -68,8 +68,8 @@ function extremes(table: ScoresTable, options: ExtremesOptions, sign: 1 | -1, ca
   const k = options.k ?? 10;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`${caller}: k must be a positive integer, got ${k}`);
   const by = options.by ?? 'score';
-  const value = getter(table, by, caller);
-  const label = getter(table, 'label', caller);
+  const value = dataColumn(table, by, caller);
+  const label = dataColumn(table, 'label', caller);
   const only = options.classId === undefined ? undefined : resolveClass(table, options.classId, caller);
   const perClass = new Map<number, Array<{ row: number; v: number; at: number }>>();
   Array.from(table.indices()).forEach((row, at) => {
@@ -101,10 +101,15 @@ function takeRows(table: ScoresTable, rows: number[]): ScoresTable {
   return table.create({ filter: mask, order: (a: number, b: number) => position[a] - position[b], groups: null as never });
 }
 
-function getter(table: ScoresTable, name: string, caller: string): (row: number) => unknown {
+/**
+ * @internal A column's value by **underlying** row index (what `table.indices()` returns), unlike
+ * Arquero's `getter`, which takes a position in the view.
+ */
+export function dataColumn(table: ScoresTable, name: string, caller: string): (row: number) => unknown {
   if (table == null || typeof (table as { columnNames?: unknown }).columnNames !== 'function') throw new TypeError(`${caller}: expected an Arquero table, got ${table}`);
   if (!table.columnNames().includes(name)) throw new Error(`${caller}: the table has no '${name}' column (columns: ${table.columnNames().join(', ')})`);
-  return table.getter(name) as (row: number) => unknown;
+  const column = table.column(name) as { at(row: number): unknown };
+  return (row) => column.at(row);
 }
 
 /** A class id from an id or a name, checked against the table's vocabulary or its rows. */
@@ -121,8 +126,8 @@ export function resolveClass(table: ScoresTable, classId: ClassRef, caller: stri
     if (c < 0) throw new RangeError(`${caller}: no class named '${classId}' (classes: ${names.join(', ')})`);
     return c;
   }
-  const label = getter(table, 'label', caller);
-  const name = getter(table, 'className', caller);
+  const label = dataColumn(table, 'label', caller);
+  const name = dataColumn(table, 'className', caller);
   for (const r of table.indices()) if (name(r) === classId) return label(r) as number;
   throw new RangeError(`${caller}: no rows of a class named '${classId}' in this table`);
 }

@@ -8,7 +8,7 @@ import { escapePlotlyText } from '../util/escape';
 import { formatC } from '../util/format';
 
 /** Decision values of the same samples under each C of a grid (internal). */
-interface CSliderData {
+export interface CSliderData {
   /** The C grid, one slider step each. */
   Cs: number[];
   /** `scoresPerC[s][i]`: decision value of sample i for the SVM fitted with `Cs[s]`. `NaN` = not scored. */
@@ -79,7 +79,8 @@ export function cSliderPlot(dirs: FailureDirections, table: ScoresTable, opts: C
   return drawCSlider(data, { title: `Class '${s.className}': scores and hardest samples vs C`, ...opts, chosenC: chosen ? chosen.C : null });
 }
 
-function drawCSlider(data: CSliderData, opts: CSliderPlotOptions & { chosenC: number | null }): Figure {
+/** @internal The figure from precomputed per-C scores (what cSliderPlot computes); exported for tests. */
+export function drawCSlider(data: CSliderData, opts: CSliderPlotOptions & { chosenC: number | null }): Figure {
   const caller = 'cSliderPlot';
   const { Cs, scoresPerC } = data;
   if (!Array.isArray(Cs) || Cs.length === 0) throw new RangeError(`${caller}: Cs must be a non-empty array`);

@@ -9,7 +9,7 @@ import { axis, baseLayout, checkLength, CORRECT_COLOR, PALETTE, round, sortedDis
 import { escapePlotlyText } from '../util/escape';
 
 /** Samples of one class to place along its failure direction (internal: built by classSamples). */
-interface ProjectionData {
+export interface ProjectionData {
   /** SVM decision value per sample (the x axis). `NaN` scores are left out of the plot. */
   scores: Float64Array | Float32Array | ArrayLike<number>;
   /** The same samples' **preprocessed** embeddings (whitened, L2-normalised), n x d. */
@@ -86,7 +86,8 @@ export function projectionPlot(dirs: FailureDirections, table: ScoresTable, opts
   return drawProjection(data, { ...opts, colorBy });
 }
 
-function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions): Figure {
+/** @internal The figure from precomputed samples (what projectionPlot computes); exported for tests. */
+export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions = {}): Figure {
   const caller = 'projectionPlot';
   const n = data.latents?.rows;
   if (!Number.isInteger(n)) throw new TypeError(`${caller}: latents must be a Matrix {data, rows, cols}`);

@@ -13,9 +13,9 @@ import {
   assertDataset,
   RESERVED,
   ImageDataset,
-  cacheDir,
-  writeFileAtomic,
 } from '../../src/data';
+import { writeFileAtomic } from '../../src/util/fs-atomic';
+import { cacheDir } from '../../src/util/paths';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'fd-data-'));
