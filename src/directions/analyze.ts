@@ -52,8 +52,8 @@ export interface Analysis {
   scores: Record<string, ScoresTable>;
   /** The estimator input of every split that has predictions (see `splitInput`). */
   inputs: Record<string, SplitInput>;
-  /** Predictions table per split (when a model was run or tables were given). */
-  predictions: Record<string, PredictionsTableLike>;
+  /** Predictions table per split (`predict()` output, or the tables given). */
+  predictions: Record<string, ScoresTable>;
   /** Embeddings per split. */
   embeddings: Record<string, Matrix>;
   /** The class vocabulary. */
@@ -131,7 +131,7 @@ export async function analyze(options: AnalyzeOptions): Promise<Analysis> {
       p = t;
       out.inputs[s] = d ? splitInput(d, out.embeddings[s], t) : splitInput(t, out.embeddings[s], {});
     }
-    out.predictions[s] = p;
+    out.predictions[s] = p as ScoresTable;
     bar.tick(1, `predictions ${s}`);
   }
   if (out.embeddings.train) out.dirs.setPreprocess(out.embeddings.train);

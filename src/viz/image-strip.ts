@@ -35,8 +35,9 @@ export interface ImageStripOptions {
   /** Gap between tiles in pixels. Default 6. */
   gap?: number;
   /**
-   * With a table of rows: the columns written under each image (default `['score']` when the table
-   * has one). Ignored when `labels` is given.
+   * With a table of rows: the columns written under each image, one line each (default `['score']`
+   * when the table has one); with several, numbers and flags are prefixed by their column name.
+   * Ignored when `labels` is given.
    */
   labelColumns?: string[];
 }
@@ -128,7 +129,8 @@ function fromTable(table: StripTable, source: ImageSource, opts: ImageStripOptio
     const pos = byId.get(String(id));
     if (pos === undefined) throw new Error(`${caller}: row ${r} of the table has id ${JSON.stringify(id)}, which is not in the split`);
     indices[r] = pos;
-    labels.push(cols.map((c) => (cols.length > 1 ? `${c} ` : '') + labelValue(table.get(c, r))).join('\n'));
+    // With several columns, numbers and flags carry their column name; text values speak for themselves.
+    labels.push(cols.map((c) => { const v = table.get(c, r); return (cols.length > 1 && typeof v !== 'string' ? `${c} ` : '') + labelValue(v); }).join('\n'));
   }
   return imageStrip(source, indices, { ...opts, labels: opts.labels ?? labels });
 }

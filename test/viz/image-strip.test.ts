@@ -98,7 +98,7 @@ describe('viz/image-strip', () => {
     assert.deepEqual(Array.from(strip.indices), [4, 1]);
     assert.deepEqual(strip.labels, ['-1.23', '0.5']);
     const two = imageStrip(s, t, { labelColumns: ['id', 'score'] });
-    assert.deepEqual(two.labels, ['id s4\nscore -1.23', 'id s1\nscore 0.5']);
+    assert.deepEqual(two.labels, ['s4\nscore -1.23', 's1\nscore 0.5']);
     assert.throws(() => imageStrip(s, aq.table({ id: ['nope'], score: [1] })), /row 0 of the table has id "nope", which is not in the split/);
     assert.throws(() => imageStrip(s, aq.table({ x: [1] })), /no 'id' column/);
   });
