@@ -76,4 +76,5 @@ export { imageStrip } from './viz/image-strip';
 // util/: shared by everything above.
 export type { Matrix } from './util/matrix';
 export { Random } from './util/random';
+export { progress } from './util/progress';
 export { NotFittedError } from './util/errors';

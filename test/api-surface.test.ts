@@ -21,7 +21,7 @@ const PUBLIC = `
   CAPTION_TEMPLATE evaluateRanking selectFromPool upweight
   auroc averagePrecision precisionAtKScore balancedAccuracy groupAccuracy worstGroupAccuracy
   Figure scoreHistogram projectionPlot cSweepPlot cSliderPlot precisionAtKPlot captionPlot imageStrip
-  Matrix Random NotFittedError
+  Matrix Random progress NotFittedError
 `;
 
 /** Every export of src/index.ts (values and types), as the compiler sees them. */
