@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { coloredMnist, ImageDataset } from '../../src/data';
 import { backendName, ensureBackend, onnxRuntimeStatus, trainClassifier } from '../../src/model';
 import { embed, modelEncoder, saveNpy } from '../../src/embed';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 
 const PY = '/usr/bin/python3';
 
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   await ensureBackend();
   const onnx = onnxRuntimeStatus();
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const { train } = await coloredMnist({ trainCorr: 0.9, seed: 0, sizes: { train: Math.min(n, 8000), val: 0, unlabeled: 0, test: 0 } });
+  const { train } = coloredMnist({ trainCorr: 0.9, seed: 0, sizes: { train: Math.min(n, 8000), val: 0, unlabeled: 0, test: 0 } });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-bench-'));
   const imagesNpy = path.join(tmp, 'images.npy');
   const labelsNpy = path.join(tmp, 'labels.npy');

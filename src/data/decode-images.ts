@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 
 /** Options shared by {@link imageFolder} and {@link fromManifest}. */
 export interface DecodeOptions {

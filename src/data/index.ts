@@ -1,6 +1,7 @@
 export * from './image-dataset';
 export * from './reserved';
 export * from './cache';
+export * from './table-vocabulary';
 export * from './dataset-file';
 export * from './subset';
 export * from './corpus-order';

@@ -106,7 +106,7 @@ export function positionsInRanges(ds: ImageDataset, ranges: IndexRange | readonl
  *
  * @example
  * ```ts
- * const corpus = await loadMnist();
+ * const corpus = loadMnist();
  * const encoderImages = takeRanges(corpus, RESERVED.mnist.encoder); // ids 8000..9999
  * ```
  */

@@ -1,6 +1,6 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { auroc, averagePrecision, flagPrecisionRecall, precisionAtKScore } from '../metrics';
 import type { Mask } from '../metrics';
 

@@ -3,7 +3,7 @@
  * Arquero's `table.array(name)` is typed `any[] | TypedArray`, which TypeScript will not pass where
  * `ArrayLike<number>` is expected.
  */
-import type { DirectionsTable } from './failure-directions';
+import type { ScoresTable as DirectionsTable } from './scores-table';
 
 /** The columns of a scores table (see `FailureDirections.scores`), typed, row-aligned. */
 export interface ScoreColumns {

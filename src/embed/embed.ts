@@ -5,9 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImageDataset } from '../data/image-dataset';
-import { cacheDir, hashParts } from '../data/cache';
+import { hashParts } from '../util/hash';
+import { cacheDir } from '../util/paths';
 import { assertDataset } from '../data/subset';
-import { assertMatrix, Matrix } from '../matrix';
+import { assertMatrix, Matrix } from '../util/matrix';
 import type { Encoder } from './encoder';
 import { loadNpy, saveNpy } from './npy';
 

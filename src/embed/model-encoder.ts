@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { ensureBackend } from '../model/backend';
 import { FEATURE_LAYER } from '../model/architectures';
 import { modelWeightsHash } from '../model/model-weights-hash';

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../data/cache';
+import { writeFileAtomic } from '../util/fs-atomic';
 import { ensureBackend } from './backend';
 import type { AnyModel } from './model-input';
 

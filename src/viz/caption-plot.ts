@@ -1,5 +1,6 @@
 import { Figure } from './figure';
-import { axis, baseLayout, checkLength, checkPositiveInt, CORRECT_COLOR, escapeLabel, round, WRONG_COLOR } from './plot-helpers';
+import { axis, baseLayout, checkLength, checkPositiveInt, CORRECT_COLOR, round, WRONG_COLOR } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
 
 /** Captions and their scores along a failure direction. */
 export interface CaptionScores {
@@ -86,7 +87,7 @@ export function captionPlot(input: CaptionScores | CaptionTableLike, opts: Capti
     orientation: 'h',
     name,
     x: part.map((r) => round(r.score)),
-    y: part.map((r) => escapeLabel(r.caption)),
+    y: part.map((r) => escapePlotlyText(r.caption)),
     marker: { color },
     hovertemplate: '%{y}<br>score %{x:.4f}<extra></extra>',
   });
@@ -96,7 +97,7 @@ export function captionPlot(input: CaptionScores | CaptionTableLike, opts: Capti
   layout.yaxis = {
     type: 'category',
     categoryorder: 'array',
-    categoryarray: [...low, ...high].map((r) => escapeLabel(r.caption)),
+    categoryarray: [...low, ...high].map((r) => escapePlotlyText(r.caption)),
     autorange: 'reversed',
     automargin: true,
     ticks: '',
