@@ -26,10 +26,19 @@ export interface DecodeOptions {
 export interface LoadReport {
   /** Files decoded and included. */
   loaded: number;
-  /** Files left out with `onError: 'skip'`, with the reason. */
-  skipped: Array<{ file: string; reason: string }>;
-  /** Files present but not images (by extension), ignored. */
-  ignored: string[];
+  /**
+   * Files left out with `onError: 'skip'`, with the reason (the file's absolute path; `line` is the
+   * manifest line that listed it, for `fromManifest`).
+   */
+  skipped: Array<{ file: string; reason: string; line?: number }>;
+  /**
+   * Entries present but not loaded, relative to the loaded folder (folders end in `/`), with why:
+   * `'not an image'` (by extension), `'hidden'` (name starts with `.`), `'OS metadata'` (`__MACOSX`,
+   * `.DS_Store`, `Thumbs.db`, `desktop.ini`, ...), `'not in a class folder'`, `'no images'` (a
+   * folder that would have been an empty class), `'broken symlink'`, `'symlink loop'`, or
+   * `'same folder as <path>'` (a second symlink to a folder already read).
+   */
+  ignored: Array<{ path: string; reason: string }>;
 }
 
 /**

@@ -34,7 +34,10 @@ describe('data: imageFolder and fromManifest', () => {
     assert.equal(d.height * d.width * d.channels, 48);
     assert.deepEqual(Array.from(d.images.subarray(0, 3)), [0, 255, 0]);
     assert.deepEqual(Array.from(d.images.subarray(2 * 48, 2 * 48 + 3)), [255, 0, 0]);
-    assert.deepEqual(d.report.ignored, ['green/notes.txt']);
+    assert.deepEqual(d.report.ignored, [
+      { path: 'green/.DS_Store', reason: 'OS metadata' },
+      { path: 'green/notes.txt', reason: 'not an image' },
+    ]);
     assert.equal(d.report.loaded, 4);
     const grey = await imageFolder(path.join(root, 'photos'), { size: [3, 5], channels: 1 });
     assert.equal(grey.channels, 1);
