@@ -88,7 +88,13 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
   const seen = new Map<string, string>([[rootReal, '.']]);
   /** Image files under `d` in sorted walk order (ids relative to root). */
   const listImages = (d: string, ancestors: Set<string>, out: string[]) => {
-    for (const name of fs.readdirSync(d).sort(byName)) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(d).sort(byName);
+    } catch (e) {
+      throw new Error(`imageFolder: cannot read folder ${d}: ${(e as Error).message}`);
+    }
+    for (const name of names) {
       const full = path.join(d, name);
       const st = statFollow(full);
       const junk = junkReason(name);
@@ -115,7 +121,7 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
       return false;
     }
     const first = seen.get(real);
-    if (first !== undefined) {
+    if (first !== undefined && first !== rel(full)) {
       ignore(full, true, `same folder as ${first === '.' ? './' : first + '/'}`);
       return false;
     }
@@ -124,8 +130,9 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
     return true;
   };
 
-  // Class folders: real folders are read before links to folders, so that when a link and a folder
-  // name the same files, the folder keeps them (whatever the names' order).
+  // Class folders. Each is claimed before any is read, real folders before links to folders, so a
+  // folder's files stay in its own class: a second name for it (a link at the top, or a link inside
+  // another class) is listed as the same folder, whatever the names' order.
   const classDirs: string[] = [];
   for (const name of entries) {
     const full = path.join(root, name);
@@ -137,8 +144,12 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
     else classDirs.push(name);
   }
   const isLink = (name: string) => fs.lstatSync(path.join(root, name)).isSymbolicLink();
-  const classFiles = new Map<string, string[]>();
   for (const name of [...classDirs.filter((n) => !isLink(n)), ...classDirs.filter(isLink)]) {
+    const real = fs.realpathSync(path.join(root, name));
+    if (!seen.has(real)) seen.set(real, name);
+  }
+  const classFiles = new Map<string, string[]>();
+  for (const name of classDirs) {
     const full = path.join(root, name);
     const files: string[] = [];
     if (!visitDir(full, new Set([rootReal]), files)) continue;

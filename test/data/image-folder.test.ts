@@ -118,13 +118,20 @@ describe('data: imageFolder on real-world folders', () => {
     ]);
   });
 
-  it('the real folder keeps its files when a link to it sorts first', async () => {
+  it('a class folder keeps its files when a link to it sorts first, or sits inside another class', async () => {
     const d = path.join(tmp, 'order');
     await png(path.join(d, 'zebra/1.png'), [1, 1, 1]);
+    await png(path.join(d, 'birds/2.png'), [2, 2, 2]);
     link('zebra', path.join(d, 'animals'));
+    link('../zebra', path.join(d, 'birds/stripes')); // read before zebra, but zebra's files stay zebra's
     const ds = await imageFolder(d, { size: 2 });
-    assert.deepEqual(ds.classNames, ['zebra']);
-    assert.deepEqual(ds.report.ignored, [{ path: 'animals/', reason: 'same folder as zebra/' }]);
+    assert.deepEqual(ds.classNames, ['birds', 'zebra']);
+    assert.deepEqual(ds.ids, ['birds/2.png', 'zebra/1.png']);
+    assert.deepEqual(Array.from(ds.labels), [0, 1]);
+    assert.deepEqual(ds.report.ignored, [
+      { path: 'animals/', reason: 'same folder as zebra/' },
+      { path: 'birds/stripes/', reason: 'same folder as zebra/' },
+    ]);
   });
 
   it('a dangling symlink named like an image is a missing image: an error naming it, or skipped', async () => {
