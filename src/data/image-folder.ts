@@ -22,6 +22,11 @@ export type LoadedImages = ImageDataset & { report: LoadReport };
  * Names that operating systems and archivers leave next to users' files (compared case-insensitively):
  * macOS zip resource forks and Finder/Spotlight files, Windows thumbnail caches and folder settings,
  * Synology thumbnails, ext4's `lost+found`. Never images, never classes.
+ *
+ * @example
+ * ```ts
+ * fd.OS_METADATA_NAMES.has('__macosx'); // true (names are stored lower-case)
+ * ```
  */
 export const OS_METADATA_NAMES: ReadonlySet<string> = new Set(
   ['__MACOSX', '.DS_Store', '.AppleDouble', '.Spotlight-V100', '.Trashes', '.fseventsd', 'Thumbs.db', 'ehthumbs.db', 'desktop.ini', '$RECYCLE.BIN', 'System Volume Information', '@eaDir', 'lost+found'].map((n) => n.toLowerCase()),

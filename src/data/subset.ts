@@ -10,7 +10,16 @@ export interface IndexRange {
   end: number;
 }
 
-/** Label of an image whose class is not known (an unlabeled pool), as in scikit-learn's semi-supervised estimators. */
+/**
+ * Label of an image whose class is not known (an unlabeled pool), as in scikit-learn's
+ * semi-supervised estimators (`LabelSpreading`, `SelfTrainingClassifier`).
+ *
+ * @example
+ * ```ts
+ * const { unlabeled } = await fd.fromManifest('data/manifest.csv');
+ * const known = Array.from(unlabeled!.labels).filter((l) => l !== fd.UNLABELED).length;
+ * ```
+ */
 export const UNLABELED = -1;
 
 /** Options of {@link assertDataset}. */

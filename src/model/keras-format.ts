@@ -13,7 +13,20 @@
  * decide: a file that says `keras_version: 3.x` but was rewritten into the Keras 2 shape loads.
  */
 
-/** Thrown by `loadModel` (and tfjs loads through the `file://` route) for a Keras 3 `model.json`. */
+/**
+ * Thrown by `loadModel` (and by tfjs loads through the `file://` route) for a Keras 3 `model.json`:
+ * names the file and says what in it is Keras 3 format and what works instead.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await fd.loadModel('models/from-keras3');
+ * } catch (e) {
+ *   if (e instanceof fd.Keras3FormatError) console.log(e.file, e.kerasVersion, e.evidence);
+ *   else throw e;
+ * }
+ * ```
+ */
 export class Keras3FormatError extends Error {
   /** The model.json path or URL. */
   readonly file: string;
@@ -46,6 +59,12 @@ const isObject = (v: unknown): v is Json => v != null && typeof v === 'object' &
 /**
  * The Keras 3 markers in a layers-model topology (the `modelTopology` of a model.json), one sentence
  * each; empty when the topology is in the Keras 2 shape tfjs reads. Walks nested models.
+ *
+ * @example
+ * ```ts
+ * const json = JSON.parse(fs.readFileSync('model/model.json', 'utf8'));
+ * fd.keras3Markers(json.modelTopology); // [] for a file tfjs can read
+ * ```
  */
 export function keras3Markers(modelTopology: unknown): string[] {
   if (!isObject(modelTopology)) return [];
