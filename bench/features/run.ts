@@ -15,11 +15,11 @@ import * as readline from 'node:readline';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { requirePythonPeers } from '../peers';
 import { coloredMnist, ImageDataset } from '../../src/data';
 import { backendName, ensureBackend, onnxRuntimeStatus, trainClassifier } from '../../src/model';
 import { embed, modelEncoder, saveNpy } from '../../src/embed';
 import { setProgressSink } from '../../src/progress';
-import { requirePythonPeers } from '../peers';
 
 const PY = '/usr/bin/python3';
 
