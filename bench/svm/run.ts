@@ -19,9 +19,12 @@ import { Matrix } from '../../src/util/matrix';
 import { setProgressSink } from '../../src/util/progress';
 import { LinearSVC, logGrid, svmPrimalObjective } from '../../src/svm';
 import { simdKernel } from '../../src/svm/simd-kernel';
+import { requirePythonPeers } from '../peers';
 import { syntheticClass } from './data';
 
 setProgressSink(null);
+// Fail now, not after our side has run for minutes, when scikit-learn is missing.
+requirePythonPeers('bench:svm', ['sklearn', 'numpy']);
 const quick = process.argv.includes('--quick');
 const D = 512;
 const N_A = 2000;

@@ -11,7 +11,7 @@ export type { SplitName, SplitSizes } from './split-plan';
 export * from './colored-mnist';
 export * from './hidden-subclass';
 export type { DecodeOptions, LoadReport } from './decode-images';
-export { IMAGE_EXTENSIONS } from './decode-images';
+export { IMAGE_EXTENSIONS, DEFAULT_LIMIT_INPUT_PIXELS } from './decode-images';
 export * from './image-folder';
 export * from './from-manifest';
 export * from './csv';
