@@ -19,6 +19,9 @@ export { hiddenSubclass } from './data/hidden-subclass';
 export type { HiddenSubclassOptions, HiddenSubclassSplits } from './data/hidden-subclass';
 export { imageFolder } from './data/image-folder';
 export { fromManifest } from './data/from-manifest';
+export type { ManifestReport } from './data/from-manifest';
+export { UNLABELED } from './data/subset';
+export type { LoadReport } from './data/decode-images';
 export { readPredictionsCsv } from './data/predictions-csv';
 export { subset, concatDatasets } from './data/subset';
 export type { ImageDataset, DatasetSplits } from './data/image-dataset';
@@ -29,6 +32,7 @@ export { trainClassifier } from './model/train-classifier';
 export type { TrainClassifierOptions } from './model/train-classifier';
 export { predict, predictArrays } from './model/predict';
 export { saveModel, loadModel } from './model/model-io';
+export { Keras3FormatError } from './model/keras-format';
 
 // embed/: latent spaces (the model's own layers, the shipped joint image-text encoder, .npy files).
 export { embed } from './embed/embed';

@@ -11,9 +11,11 @@ import * as fd from '../src/index';
 const PUBLIC = `
   init show
   loadMnist loadFashionMnist coloredMnist ColoredMnistOptions ColoredMnistSplits hiddenSubclass
-  HiddenSubclassOptions HiddenSubclassSplits imageFolder fromManifest readPredictionsCsv subset
+  HiddenSubclassOptions HiddenSubclassSplits imageFolder fromManifest ManifestReport UNLABELED LoadReport
+  readPredictionsCsv subset
   concatDatasets ImageDataset DatasetSplits
   ensureBackend backendName trainClassifier TrainClassifierOptions predict predictArrays saveModel loadModel
+  Keras3FormatError
   embed modelEncoder jointEncoder zeroShotClassify loadNpy saveNpy Encoder JointEncoder
   LinearSVC crossValidateC
   analyze Analysis AnalyzeOptions splitInput SplitInput FailureDirections FailureDirectionsOptions
