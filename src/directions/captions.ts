@@ -318,10 +318,10 @@ function predictionsOf(p: RetrieveByCaptionOptions['predictions'], n: number, ca
  *
  * @example
  * ```ts
- * const r = await retrieveByCaption(enc, 'a photo of a green digit', test, 50, { predictions: preds, classId: 0 });
+ * const r = await fd.retrieveByCaption(joint, 'a photo of a green digit', test, 50, { predictions: a.predictions.test, classId: 0 });
  * r.accuracy;      // accuracy on the 50 greenest-looking digits of class 0
  * r.splitAccuracy; // vs the class overall
- * r.table.print();
+ * fd.imageStrip(test, r.table);
  * ```
  */
 export async function retrieveByCaption(

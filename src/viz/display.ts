@@ -26,8 +26,8 @@ export interface ShowOptions extends TableViewOptions {}
  *
  * @example
  * ```ts
- * show(scores, { limit: 20 });
- * show(projectionPlot(latents, { color: labels }));
+ * fd.show(scores, { limit: 20 });
+ * fd.show(fd.projectionPlot(dirs, scores, { classId: 0 }));
  * ```
  */
 export function show(x: unknown, opts: ShowOptions = {}): undefined {
