@@ -279,7 +279,7 @@ export interface RetrieveByCaptionOptions {
 export interface CaptionRetrieval {
   caption: string;
   k: number;
-  /** The k nearest images: `rank, index, id, label, className, similarity, pred, correct` (+ `group`). */
+  /** The k nearest images: `rank, index, id, label, className, similarity, pred, predName, correct` (+ `group`). */
   table: ScoresTable;
   /** The model's accuracy on the k images (NaN without predictions). */
   accuracy: number;
@@ -380,6 +380,7 @@ export async function retrieveByCaption(
     className: top.map((i) => split.classNames[split.labels[i]] ?? null),
     similarity: Float64Array.from(top, (i) => sim[i]),
     pred: top.map((i) => (preds ? preds[i] : null)),
+    predName: top.map((i) => (preds ? (split.classNames[preds[i]] ?? null) : null)),
     correct: top.map((i) => (preds ? preds[i] === split.labels[i] : null)),
   };
   if (split.groups) cols.group = top.map((i) => split.groups![i]);
