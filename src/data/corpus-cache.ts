@@ -18,7 +18,7 @@ const CONVERTER_VERSION = 1;
 
 /** Options shared by the shipped-corpus loaders. */
 export interface CorpusLoadOptions {
-  /** Cache directory; defaults to {@link cacheDir} (`$FD_CACHE_DIR` or `<package root>/data/cache`). */
+  /** Cache directory; defaults to {@link cacheDir} (`$FD_CACHE_DIR`, else the user's cache directory). */
   cacheDir?: string;
 }
 

@@ -76,9 +76,9 @@ function convertFashion(tick: () => void): ImageDataset {
  * test images). The corpus lays out the 60,000 train images (indices 0..59999) then the 10,000 test
  * images (60000..69999), each part interleaved round-robin by class, so every range is balanced.
  * Benchmarks use 0..39999 and 60000..69999, the encoder 40000..59999 ({@link RESERVED}). The first
- * call converts the 149 MB of JSON (a few seconds) into a binary cache file (`$FD_CACHE_DIR` or
- * `data/cache/`), keyed by a hash of the package's files and written atomically; later calls load it
- * in well under a second.
+ * call converts the 149 MB of JSON (a few seconds) into a binary cache file (in {@link cacheDir}:
+ * `$FD_CACHE_DIR` or the user's cache directory), keyed by a hash of the package's files and written
+ * atomically; later calls load it in well under a second.
  *
  * @example
  * ```ts

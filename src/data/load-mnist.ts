@@ -58,8 +58,9 @@ function convertMnist(tick: () => void): ImageDataset {
  * The package ships one file per digit; the corpus interleaves them (see `stratifiedOrder`) so that
  * every index range holds each digit in its overall proportion. Indices 0..7999 are the analysis
  * range (benchmarks), 8000..9999 the encoder range ({@link RESERVED}). The first call converts the
- * JSON into a binary cache file (`$FD_CACHE_DIR` or `data/cache/`), keyed by a hash of the package's
- * files and written atomically; later calls load it in tens of milliseconds.
+ * JSON into a binary cache file (in {@link cacheDir}: `$FD_CACHE_DIR` or the user's cache directory),
+ * keyed by a hash of the package's files and written atomically; later calls load it in tens of
+ * milliseconds.
  *
  * @example
  * ```ts

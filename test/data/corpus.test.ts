@@ -14,6 +14,7 @@ import {
   RESERVED,
   ImageDataset,
   cacheDir,
+  packageRoot,
   writeFileAtomic,
 } from '../../src/data';
 
@@ -72,13 +73,24 @@ describe('data: dataset file', () => {
     assert.equal(fs.readFileSync(f, 'utf8'), 'old');
     assert.deepEqual(fs.readdirSync(dir), ['x.bin']);
   });
-  it('uses FD_CACHE_DIR when set', () => {
+  it('uses FD_CACHE_DIR when set, else the user cache directory (XDG), never the package', () => {
     const prev = process.env.FD_CACHE_DIR;
     process.env.FD_CACHE_DIR = '/tmp/somewhere';
     try {
       assert.equal(cacheDir(), '/tmp/somewhere');
       delete process.env.FD_CACHE_DIR;
-      assert.match(cacheDir(), /data[\\/]cache$/);
+      const prevXdg = process.env.XDG_CACHE_HOME;
+      try {
+        // the user's cache directory (env-paths: XDG on Linux), never inside the package
+        if (process.platform === 'linux') {
+          process.env.XDG_CACHE_HOME = '/tmp/xdg-cache';
+          assert.equal(cacheDir(), '/tmp/xdg-cache/failure-directions');
+        }
+        assert.ok(!cacheDir().startsWith(packageRoot()), `${cacheDir()} is inside the package`);
+      } finally {
+        if (prevXdg === undefined) delete process.env.XDG_CACHE_HOME;
+        else process.env.XDG_CACHE_HOME = prevXdg;
+      }
     } finally {
       if (prev === undefined) delete process.env.FD_CACHE_DIR;
       else process.env.FD_CACHE_DIR = prev;
