@@ -89,7 +89,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | ArrayBufferView
     } catch {
       /* nothing to clean */
     }
-    throw new Error(`could not write cache file ${file}: ${(e as Error).message}`);
+    throw new Error(`could not write cache file ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -68,7 +68,7 @@ export async function decodeImage(file: string, h: number, w: number, channels: 
     }
     return data;
   } catch (e) {
-    throw new Error(`${file}: cannot decode image (${(e as Error).message})`);
+    throw new Error(`${file}: cannot decode image (${(e as Error).message})`, { cause: e });
   }
 }
 

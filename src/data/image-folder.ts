@@ -37,7 +37,7 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
   try {
     entries = fs.readdirSync(root, { withFileTypes: true });
   } catch (e) {
-    throw new Error(`imageFolder: cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (e as Error).message}`);
+    throw new Error(`imageFolder: cannot read folder ${root}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (e as Error).message}`, { cause: e });
   }
   const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
   if (folders.length === 0) throw new Error(`imageFolder: ${root} has no class sub-folders (expected ${root}/<class>/<image>)`);

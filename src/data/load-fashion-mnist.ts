@@ -25,7 +25,7 @@ function convertFashion(tick: () => void): ImageDataset {
   const perClass: Uint8Array[] = [];
   for (let c = 0; c < 10; c++) {
     const file = path.join(dir, `${c}.json`);
-    const raw = readJsonFile(file)?.data;
+    const raw = (readJsonFile(file) as { data?: unknown } | null)?.data;
     if (!Array.isArray(raw)) throw new Error(`${file}: expected {data: [[784 pixels], ...]}`);
     // The package's class-0 file holds two empty entries; skip those, reject anything else malformed.
     const valid = raw.filter((a: unknown) => !(Array.isArray(a) && a.length === 0));

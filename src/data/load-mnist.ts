@@ -19,7 +19,7 @@ function convertMnist(tick: () => void): ImageDataset {
   const perClass: Uint8Array[] = [];
   for (let c = 0; c < 10; c++) {
     const file = path.join(dir, `${c}.json`);
-    const raw = readJsonFile(file)?.data;
+    const raw = (readJsonFile(file) as { data?: unknown } | null)?.data;
     if (!Array.isArray(raw) || raw.length % (SIZE * SIZE) !== 0) {
       throw new Error(`${file}: expected {data: [...]} with a multiple of ${SIZE * SIZE} pixel values`);
     }

@@ -97,8 +97,8 @@ export function readJointEncoderFiles(dir: string): { manifest: JointEncoderMani
     manifest = JSON.parse(fs.readFileSync(mfile, 'utf8'));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`joint encoder: ${mfile} not found (train one with \`npm run train:encoder\`, or pass {dir})`);
-    throw new Error(`joint encoder: ${mfile} is not valid JSON (${err.message})`);
+    if (err.code === 'ENOENT') throw new Error(`joint encoder: ${mfile} not found (train one with \`npm run train:encoder\`, or pass {dir})`, { cause: e });
+    throw new Error(`joint encoder: ${mfile} is not valid JSON (${err.message})`, { cause: e });
   }
   if (manifest.format !== JOINT_ENCODER_FORMAT || manifest.version !== 1) {
     throw new Error(`joint encoder: ${mfile} is not a ${JOINT_ENCODER_FORMAT} v1 manifest (format ${manifest.format}, version ${manifest.version})`);

@@ -26,7 +26,6 @@ const attempts: string[] = [];
 
 /** `require` that bundlers do not follow, for packages that may be absent. */
 function optionalRequire(name: string): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const req = module.require.bind(module);
   return req(name);
 }
@@ -73,7 +72,7 @@ async function tryWasm(): Promise<boolean> {
  * the glue, so Node prints a screen of minified wasm loader source instead of the user's stack.
  * Remove the handlers it added (they do nothing else in Node).
  */
-function dropEmscriptenHandlers(before: { uncaughtException: Function[]; unhandledRejection: Function[] }): void {
+function dropEmscriptenHandlers(before: { uncaughtException: readonly unknown[]; unhandledRejection: readonly unknown[] }): void {
   for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
     for (const l of (process as NodeJS.EventEmitter).listeners(ev)) {
       if (!before[ev].includes(l)) (process as NodeJS.EventEmitter).removeListener(ev, l as (...a: unknown[]) => void);

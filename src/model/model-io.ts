@@ -73,13 +73,13 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       try {
         text = fs.readFileSync(jsonPath, 'utf8');
       } catch (e) {
-        throw new Error(`cannot read model file ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        throw new Error(`cannot read model file ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
       }
       let modelJson: tf.io.ModelJSON;
       try {
         modelJson = JSON.parse(text) as tf.io.ModelJSON;
       } catch (e) {
-        throw new Error(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
+        throw new Error(`${jsonPath} is not valid JSON: ${(e as Error).message}`, { cause: e });
       }
       if (modelJson == null || typeof modelJson !== 'object' || modelJson.modelTopology == null) throw new Error(`${jsonPath} has no modelTopology: not a tfjs model.json`);
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
@@ -91,7 +91,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
             try {
               groupBuffers.push(fs.readFileSync(f));
             } catch (e) {
-              throw new Error(`cannot read weights file ${f} listed in ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+              throw new Error(`cannot read weights file ${f} listed in ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
             }
           }
           const expected = specBytes(group.weights);

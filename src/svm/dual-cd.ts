@@ -333,7 +333,7 @@ export function solveDualCDFreeBias(
   let solves = 0;
   let lambda = b0;
   let last: DualCDResult;
-  let moved = Infinity;
+  let moved: number;
   for (;;) {
     last = solveDualCD(p, alpha, w, { l1Loss: opts.l1Loss, tol: opts.tol, maxIter: Math.max(1, iterLeft), rng: opts.rng, offset: lambda });
     solves++;

