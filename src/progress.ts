@@ -25,7 +25,7 @@ export interface ProgressState {
  *
  * @example
  * ```ts
- * setProgressSink({ update: (s) => console.log(s.label, s.done, '/', s.total) });
+ * fd.setProgressSink({ update: (s) => console.log(s.label, s.done, '/', s.total) });
  * ```
  */
 export interface ProgressSink {
@@ -52,7 +52,7 @@ function formatBar(s: ProgressState, width = 28): string {
  *
  * @example
  * ```ts
- * progressLine({ label: 'fit', done: 1, total: 2, elapsedMs: 500, finished: false });
+ * fd.progressLine({ label: 'fit', done: 1, total: 2, elapsedMs: 500, finished: false });
  * ```
  */
 export function progressLine(s: ProgressState): string {
@@ -76,8 +76,8 @@ let quiet = false;
  *
  * @example
  * ```ts
- * const prev = setProgressSink(null); // quiet
- * setProgressSink(prev);
+ * const prev = fd.setProgressSink(null); // quiet
+ * fd.setProgressSink(prev);
  * ```
  */
 export function setProgressSink(sink: ProgressSink | null): ProgressSink {
@@ -94,8 +94,12 @@ let nextTaskId = 0;
  *
  * @example
  * ```ts
- * const p = progress('embed', batches);
- * for (let b = 0; b < batches; b++) { work(b); p.tick(); }
+ * const batches = 10;
+ * const p = fd.progress('embed', batches);
+ * for (let b = 0; b < batches; b++) {
+ *   // ... one batch of work ...
+ *   p.tick();
+ * }
  * p.done();
  * ```
  */

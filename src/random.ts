@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * const rng = new Random(0);
+ * const rng = new fd.Random(0);
  * rng.next();        // uniform in [0, 1)
  * rng.int(10);       // integer in [0, 10)
  * rng.shuffle(new Int32Array([0, 1, 2, 3]));

@@ -18,7 +18,7 @@ import envPaths from 'env-paths';
  *
  * @example
  * ```ts
- * packageRoot(); // '/home/me/failure-directions'
+ * fd.packageRoot(); // '/home/me/failure-directions'
  * ```
  */
 export function packageRoot(): string {
@@ -57,7 +57,7 @@ export function cacheDir(): string {
  *
  * @example
  * ```ts
- * writeFileAtomic('/tmp/fd-cache/x.bin', [header, payload]);
+ * fd.writeFileAtomic('/tmp/fd-cache/x.bin', [Buffer.from('FDX1'), new Float32Array([1, 2, 3])]);
  * ```
  */
 export function writeFileAtomic(file: string, data: Uint8Array | ArrayBufferView | Array<Uint8Array | ArrayBufferView>): void {
@@ -99,7 +99,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | ArrayBufferView
  *
  * @example
  * ```ts
- * hashParts(['mnist', images, labels]).slice(0, 16);
+ * fd.hashParts(['mnist', split.images, split.labels]).slice(0, 16);
  * ```
  */
 export function hashParts(parts: Array<string | ArrayBufferView>): string {
@@ -126,7 +126,7 @@ interface SourceStamp {
  *
  * @example
  * ```ts
- * const key = sourceContentHash('mnist', jsonFiles);
+ * const key = fd.sourceContentHash('my-corpus', ['/data/part-0.json', '/data/part-1.json']);
  * ```
  */
 export function sourceContentHash(stampName: string, files: string[], dir = cacheDir()): string {

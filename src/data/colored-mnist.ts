@@ -29,7 +29,7 @@ const DEFAULT_SIZES: SplitSizes = { train: 3000, val: 1500, unlabeled: 1500, tes
  *
  * @example
  * ```ts
- * COLORED_MNIST_CLASSES[split.labels[0]]; // 'digit 0-4'
+ * fd.COLORED_MNIST_CLASSES[split.labels[0]]; // 'digit 0-4'
  * ```
  */
 export const COLORED_MNIST_CLASSES = ['digit 0-4', 'digit 5-9'];
@@ -55,7 +55,7 @@ export const COLORED_MNIST_CLASSES = ['digit 0-4', 'digit 5-9'];
  *
  * @example
  * ```ts
- * const { train, val, unlabeled, test } = await coloredMnist({ trainCorr: 0.95, seed: 0 });
+ * const { train, val, unlabeled, test } = await fd.coloredMnist({ trainCorr: 0.95, seed: 0 });
  * train.groups!.filter((g) => g === 'disagrees').length; // ~150 of 3000
  * ```
  */

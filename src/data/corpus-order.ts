@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * const { cls, within } = stratifiedOrder([2, 1]); // cls = [0, 1, 0], within = [0, 0, 1]
+ * const { cls, within } = fd.stratifiedOrder([2, 1]); // cls = [0, 1, 0], within = [0, 0, 1]
  * ```
  */
 export function stratifiedOrder(counts: ArrayLike<number>): { cls: Int32Array; within: Int32Array } {

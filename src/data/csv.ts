@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * parseCsv('path,label\n"a,b.png",cat\n'); // [{line: 1, fields: ['path','label']}, {line: 2, fields: ['a,b.png','cat']}]
+ * fd.parseCsv('path,label\n"a,b.png",cat\n'); // [{line: 1, fields: ['path','label']}, {line: 2, fields: ['a,b.png','cat']}]
  * ```
  */
 export function parseCsv(text: string, what = 'CSV'): Array<{ line: number; fields: string[] }> {

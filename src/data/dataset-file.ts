@@ -39,8 +39,8 @@ function idsAreIndex(ids: ArrayLike<string | number>): boolean {
  *
  * @example
  * ```ts
- * writeDatasetFile('/tmp/digits.fdimg', split);
- * const back = readDatasetFile('/tmp/digits.fdimg').dataset;
+ * fd.writeDatasetFile('/tmp/digits.fdimg', split);
+ * const back = fd.readDatasetFile('/tmp/digits.fdimg').dataset;
  * ```
  */
 export function writeDatasetFile(file: string, ds: ImageDataset, meta?: Record<string, unknown>): void {
@@ -102,8 +102,8 @@ export interface ReadDatasetFileOptions {
  *
  * @example
  * ```ts
- * const { dataset, meta } = readDatasetFile('/tmp/digits.fdimg');
- * const head = readDatasetFile('/tmp/digits.fdimg', { rows: [{ start: 0, end: 100 }] }).dataset;
+ * const { dataset, meta } = fd.readDatasetFile('/tmp/digits.fdimg');
+ * const head = fd.readDatasetFile('/tmp/digits.fdimg', { rows: [{ start: 0, end: 100 }] }).dataset;
  * ```
  */
 export function readDatasetFile(file: string, opts: ReadDatasetFileOptions = {}): { dataset: ImageDataset; meta?: Record<string, unknown> } {

@@ -38,7 +38,7 @@ export interface LoadReport {
  *
  * @example
  * ```ts
- * IMAGE_EXTENSIONS.has('.png'); // true
+ * fd.IMAGE_EXTENSIONS.has('.png'); // true
  * ```
  */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif', '.svg']);

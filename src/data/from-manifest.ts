@@ -41,7 +41,7 @@ export interface ManifestResult {
  * ```ts
  * // manifest.csv:  path,label,split,group
  * //                img/001.jpg,bird,train,water
- * const { train, val, test, report } = await fromManifest('data/manifest.csv', { size: 64, onError: 'skip' });
+ * const { train, val, test, report } = await fd.fromManifest('data/manifest.csv', { size: 64, onError: 'skip' });
  * ```
  */
 export async function fromManifest(csvPath: string, opts: ManifestOptions = {}): Promise<ManifestResult> {

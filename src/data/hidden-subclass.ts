@@ -44,8 +44,8 @@ export interface HiddenSubclassSplits extends DatasetSplits {
  *
  * @example
  * ```ts
- * const custom = DEFAULT_SUPERCLASSES.map((s) => (s.name === 'tops' ? { ...s, hidden: 'Shirt' } : s));
- * await hiddenSubclass({ superclasses: custom, seed: 0 });
+ * const custom = fd.DEFAULT_SUPERCLASSES.map((s) => (s.name === 'tops' ? { ...s, hidden: 'Shirt' } : s));
+ * await fd.hiddenSubclass({ superclasses: custom, seed: 0 });
  * ```
  */
 export const DEFAULT_SUPERCLASSES: Superclass[] = [
@@ -77,7 +77,7 @@ const TEST_PART = { start: 60000, end: 70000 };
  *
  * @example
  * ```ts
- * const { train, test, protocol } = await hiddenSubclass({ seed: 0 });
+ * const { train, test, protocol } = await fd.hiddenSubclass({ seed: 0 });
  * protocol.hidden; // ['T-shirt/top', 'Sandal', 'Dress']
  * ```
  */

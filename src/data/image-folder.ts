@@ -26,8 +26,8 @@ export type LoadedImages = ImageDataset & { report: LoadReport };
  *
  * @example
  * ```ts
- * const train = await imageFolder('photos/train', { size: 64 });
- * const test = await imageFolder('photos/test', { size: 64, classNames: train.classNames, onError: 'skip' });
+ * const train = await fd.imageFolder('photos/train', { size: 64 });
+ * const test = await fd.imageFolder('photos/test', { size: 64, classNames: train.classNames, onError: 'skip' });
  * console.log(test.report.skipped);
  * ```
  */

@@ -10,7 +10,7 @@ import { RESERVED } from './reserved';
  *
  * @example
  * ```ts
- * FASHION_MNIST_CLASSES[9]; // 'Ankle boot'
+ * fd.FASHION_MNIST_CLASSES[9]; // 'Ankle boot'
  * ```
  */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -82,9 +82,9 @@ function convertFashion(tick: () => void): ImageDataset {
  *
  * @example
  * ```ts
- * const fm = await loadFashionMnist();
+ * const fm = await fd.loadFashionMnist();
  * fm.classNames[fm.labels[0]]; // 'T-shirt/top'
- * const analysis = await loadFashionMnist({ part: 'analysis' }); // 50,000 images
+ * const analysis = await fd.loadFashionMnist({ part: 'analysis' }); // 50,000 images
  * ```
  */
 export async function loadFashionMnist(opts: LoadCorpusOptions = {}): Promise<ImageDataset> {

@@ -64,8 +64,8 @@ function convertMnist(tick: () => void): ImageDataset {
  *
  * @example
  * ```ts
- * const digits = await loadMnist();                        // 10,000 images
- * const forBenchmarks = await loadMnist({ part: 'analysis' }); // ids 0..7999
+ * const digits = await fd.loadMnist();                        // 10,000 images
+ * const forBenchmarks = await fd.loadMnist({ part: 'analysis' }); // ids 0..7999
  * ```
  */
 export async function loadMnist(opts: LoadCorpusOptions = {}): Promise<ImageDataset> {

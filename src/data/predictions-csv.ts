@@ -57,10 +57,10 @@ const KNOWN = ['id', 'label', 'pred', 'confidence', 'split', 'group'] as const;
  * ```ts
  * // predictions.csv:  id,split,label,pred,confidence
  * //                   img/001.png,val,cat,dog,0.12
- * const p = readPredictionsCsv('predictions.csv');
- * const dirs = new FailureDirections().setPreprocess(loadNpy('train.npy'));
- * dirs.fit(loadNpy('val.npy'), p.splits.val.labels, p.splits.val.preds, { classNames: p.classNames });
- * const scores = dirs.scores({ latents: loadNpy('test.npy'), ...p.splits.test });
+ * const p = fd.readPredictionsCsv('predictions.csv');
+ * const dirs = new fd.FailureDirections().setPreprocess(fd.loadNpy('train.npy'));
+ * dirs.fit(fd.loadNpy('val.npy'), p.splits.val.labels, p.splits.val.preds, { classNames: p.classNames });
+ * const scores = dirs.scores({ latents: fd.loadNpy('test.npy'), ...p.splits.test });
  * ```
  */
 export function readPredictionsCsv(file: string, opts: ReadPredictionsOptions = {}): PredictionsFile {

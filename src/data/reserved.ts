@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * const { start, end } = RESERVED.mnist.encoder; // digits 8000..9999 train the encoder
+ * const { start, end } = fd.RESERVED.mnist.encoder; // digits 8000..9999 train the encoder
  * ```
  */
 export const RESERVED = {

@@ -16,7 +16,7 @@ export interface IndexRange {
  *
  * @example
  * ```ts
- * assertDataset(split, 'train');
+ * fd.assertDataset(split, 'train');
  * ```
  */
 export function assertDataset(ds: ImageDataset, what = ds?.name ?? 'dataset'): ImageDataset {
@@ -48,7 +48,7 @@ export function assertDataset(ds: ImageDataset, what = ds?.name ?? 'dataset'): I
  *
  * @example
  * ```ts
- * const first100 = subset(train, Array.from({ length: 100 }, (_, i) => i), 'train[:100]');
+ * const first100 = fd.subset(train, Array.from({ length: 100 }, (_, i) => i), 'train[:100]');
  * ```
  */
 export function subset(ds: ImageDataset, positions: ArrayLike<number>, name: string | undefined = ds.name): ImageDataset {
@@ -79,7 +79,8 @@ export function subset(ds: ImageDataset, positions: ArrayLike<number>, name: str
  *
  * @example
  * ```ts
- * const rows = positionsInRanges(mnist, RESERVED.mnist.analysis);
+ * const mnist = await fd.loadMnist();
+ * const rows = fd.positionsInRanges(mnist, fd.RESERVED.mnist.analysis);
  * ```
  */
 export function positionsInRanges(ds: ImageDataset, ranges: IndexRange | readonly IndexRange[]): Int32Array {
@@ -106,8 +107,8 @@ export function positionsInRanges(ds: ImageDataset, ranges: IndexRange | readonl
  *
  * @example
  * ```ts
- * const corpus = await loadMnist();
- * const encoderImages = takeRanges(corpus, RESERVED.mnist.encoder); // ids 8000..9999
+ * const corpus = await fd.loadMnist();
+ * const encoderImages = fd.takeRanges(corpus, fd.RESERVED.mnist.encoder); // ids 8000..9999
  * ```
  */
 export function takeRanges(ds: ImageDataset, ranges: IndexRange | readonly IndexRange[], name: string | undefined = ds.name): ImageDataset {
@@ -119,7 +120,7 @@ export function takeRanges(ds: ImageDataset, ranges: IndexRange | readonly Index
  *
  * @example
  * ```ts
- * const all = concatDatasets([train, val], 'train+val');
+ * const all = fd.concatDatasets([train, val], 'train+val');
  * ```
  */
 export function concatDatasets(parts: ImageDataset[], name?: string): ImageDataset {

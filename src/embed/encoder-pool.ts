@@ -34,7 +34,7 @@ export interface EncoderPool {
  *
  * @example
  * ```ts
- * const { pool, monitorFashion } = await encoderPool();
+ * const { pool, monitorFashion } = await fd.encoderPool();
  * pool.size; // ~20,900
  * ```
  */

@@ -51,7 +51,7 @@ export function defaultEncoderDir(): string {
  *
  * @example
  * ```ts
- * saveJointEncoder(await jointEncoder(), '/tmp/my-encoder'); // or a freshly trained network
+ * fd.saveJointEncoder(await fd.jointEncoder(), '/tmp/my-encoder'); // or a freshly trained network
  * ```
  */
 export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncoder, dir: string, training?: Record<string, unknown>): JointEncoderManifest {
@@ -162,7 +162,7 @@ const loaded = new Map<string, Promise<LoadedJointEncoder>>();
  *
  * @example
  * ```ts
- * const enc = await jointEncoder();
+ * const enc = await fd.jointEncoder();
  * const img = await enc.embedImages(test);                       // Matrix, test.labels.length x 64
  * const txt = await enc.embedTexts(['a photo of a red digit']);  // Matrix, 1 x 64
  * ```
@@ -188,7 +188,8 @@ export function jointEncoder(options: JointEncoderOptions = {}): Promise<LoadedJ
  *
  * @example
  * ```ts
- * const enc = wrapNetwork(network, manifest);
+ * const { network } = await fd.trainJointEncoder((await fd.encoderPool()).pool, { seed: 0, epochs: 1 });
+ * const enc = wrapNetwork(network, (await fd.jointEncoder()).manifest);
  * ```
  */
 export function wrapNetwork(network: JointEncoderNetwork, manifest: JointEncoderManifest, onDispose?: () => void): LoadedJointEncoder {

@@ -101,7 +101,7 @@ function fortranToC(src: NpyData, shape: number[]): NpyData {
  *
  * @example
  * ```ts
- * const { data, shape, dtype } = readNpy('labels.npy'); // Int32Array or BigInt64Array ...
+ * const { data, shape, dtype } = fd.readNpy('labels.npy'); // Int32Array or BigInt64Array ...
  * ```
  */
 export function readNpy(file: string): NpyArray {
@@ -155,7 +155,7 @@ export function readNpy(file: string): NpyArray {
  *
  * @example
  * ```ts
- * const clip = loadNpy('clip_val.npy'); // { data: Float32Array, rows: 5000, cols: 512 }
+ * const clip = fd.loadNpy('clip_val.npy'); // { data: Float32Array, rows: 5000, cols: 512 }
  * ```
  */
 export function loadNpy(file: string): Matrix {
@@ -176,8 +176,8 @@ export function loadNpy(file: string): Matrix {
  *
  * @example
  * ```ts
- * saveNpy('embeddings.npy', z);             // np.load('embeddings.npy').shape == (z.rows, z.cols)
- * saveNpy('labels.npy', { data: split.labels, shape: [split.labels.length], dtype: 'i4' });
+ * fd.saveNpy('embeddings.npy', zTest);         // np.load('embeddings.npy').shape == (zTest.rows, zTest.cols)
+ * fd.saveNpy('labels.npy', { data: split.labels, shape: [split.labels.length], dtype: 'i4' });
  * ```
  */
 export function saveNpy(file: string, array: Matrix | NpyArray): void {

@@ -26,7 +26,7 @@ const VARIANTS: Record<string, string> = {
  *
  * @example
  * ```ts
- * tokenize('A photo of a T-shirt/top!'); // ['a', 'photo', 'of', 'a', 't-shirt', 'top']
+ * fd.tokenize('A photo of a T-shirt/top!'); // ['a', 'photo', 'of', 'a', 't-shirt', 'top']
  * ```
  */
 export function tokenize(text: string): string[] {
@@ -52,7 +52,7 @@ export interface EncodedText {
  *
  * @example
  * ```ts
- * const v = new Vocabulary(['a', 'photo', 'of', 'red', 'digit']);
+ * const v = new fd.Vocabulary(['a', 'photo', 'of', 'red', 'digit']);
  * v.encode('A photo of red digits'); // { ids: [0, 1, 2, 3, 4], unknown: [] }
  * v.encode('a blue digit').unknown;  // ['blue']
  * ```

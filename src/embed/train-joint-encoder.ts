@@ -98,7 +98,8 @@ function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar 
  *
  * @example
  * ```ts
- * const { network, history } = await trainJointEncoder(pool, { seed: 0, epochs: 12 });
+ * const { pool } = await fd.encoderPool();
+ * const { network, history } = await fd.trainJointEncoder(pool, { seed: 0, epochs: 12 });
  * ```
  */
 export async function trainJointEncoder(pool: TrainingPool, options: Partial<TrainJointEncoderOptions> = {}): Promise<TrainedJointEncoder> {

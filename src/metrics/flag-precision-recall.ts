@@ -22,7 +22,7 @@ export interface FlagPrecisionRecall {
  *
  * @example
  * ```ts
- * flagPrecisionRecall(new Uint8Array([1, 1, 0, 0]), new Uint8Array([1, 0, 1, 0]));
+ * fd.flagPrecisionRecall(new Uint8Array([1, 1, 0, 0]), new Uint8Array([1, 0, 1, 0]));
  * // { precision: 0.5, recall: 0.5, f1: 0.5, n: 4, nFlagged: 2, nTarget: 2, nFlaggedTarget: 1 }
  * ```
  */

@@ -13,7 +13,7 @@ export type Arch = 'small-cnn' | 'mlp';
  *
  * @example
  * ```ts
- * modelEncoder(model, { layer: FEATURE_LAYER });
+ * fd.modelEncoder(model, { layer: fd.FEATURE_LAYER });
  * ```
  */
 export const FEATURE_LAYER = 'features';
@@ -22,7 +22,7 @@ export const FEATURE_LAYER = 'features';
  *
  * @example
  * ```ts
- * modelEncoder(model, { layer: LOGITS_LAYER }); // K-d logits as the embedding
+ * fd.modelEncoder(model, { layer: fd.LOGITS_LAYER }); // K-d logits as the embedding
  * ```
  */
 export const LOGITS_LAYER = 'logits';
@@ -37,7 +37,7 @@ export const LOGITS_LAYER = 'logits';
  *
  * @example
  * ```ts
- * const model = buildClassifier('small-cnn', [28, 28, 3], 2, 0);
+ * const model = fd.buildClassifier('small-cnn', [28, 28, 3], 2, 0);
  * model.getLayer('features').outputShape; // [null, 128]
  * ```
  */

@@ -105,8 +105,8 @@ async function choose(prefer?: BackendChoice): Promise<string> {
  *
  * @example
  * ```ts
- * await ensureBackend(); // 'wasm' on a machine without tfjs-node
- * backendName();         // 'wasm'
+ * await fd.ensureBackend(); // 'wasm' on a machine without tfjs-node
+ * fd.backendName();         // 'wasm'
  * ```
  */
 export function ensureBackend(opts: EnsureBackendOptions = {}): Promise<string> {
@@ -130,8 +130,8 @@ export function ensureBackend(opts: EnsureBackendOptions = {}): Promise<string> 
  *
  * @example
  * ```ts
- * await ensureBackend();
- * console.log(`training on ${backendName()}`);
+ * await fd.ensureBackend();
+ * console.log(`training on ${fd.backendName()}`);
  * ```
  */
 export function backendName(): string | undefined {
@@ -143,8 +143,8 @@ export function backendName(): string | undefined {
  *
  * @example
  * ```ts
- * await ensureBackend();
- * backendReport(); // { backend: 'wasm', detail: '...', skipped: ['@tensorflow/tfjs-node-gpu: not loadable (...)', ...] }
+ * await fd.ensureBackend();
+ * fd.backendReport(); // { backend: 'wasm', detail: '...', skipped: ['@tensorflow/tfjs-node-gpu: not loadable (...)', ...] }
  * ```
  */
 export function backendReport(): { backend: string | undefined; detail: string; skipped: string[] } {

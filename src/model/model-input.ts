@@ -10,7 +10,7 @@ import type { ImageDataset } from '../data/image-dataset';
  *
  * @example
  * ```ts
- * (model.getUserDefinedMetadata() as any)[METADATA_KEY].classNames;
+ * (model.getUserDefinedMetadata() as any)[fd.METADATA_KEY].classNames;
  * ```
  */
 export const METADATA_KEY = 'failureDirections';
@@ -54,7 +54,7 @@ export interface InputOverrides {
  *
  * @example
  * ```ts
- * classifierMetadata(model)?.classNames; // ['digit 0-4', 'digit 5-9']
+ * fd.classifierMetadata(model)?.classNames; // ['digit 0-4', 'digit 5-9']
  * ```
  */
 export function classifierMetadata(model: AnyModel): ClassifierMetadata | undefined {
@@ -74,7 +74,7 @@ export function classifierMetadata(model: AnyModel): ClassifierMetadata | undefi
  *
  * @example
  * ```ts
- * inputSpecOf(model, split); // { height: 28, width: 28, channels: 3, scale: 1/255, offset: 0 }
+ * fd.inputSpecOf(model, split); // { height: 28, width: 28, channels: 3, scale: 1/255, offset: 0 }
  * ```
  */
 export function inputSpecOf(model: AnyModel, split?: ImageDataset, overrides: InputOverrides = {}): ModelInputSpec {
@@ -112,7 +112,7 @@ export function inputSpecOf(model: AnyModel, split?: ImageDataset, overrides: In
  *
  * @example
  * ```ts
- * const x = batchTensor(test, 0, 64, inputSpecOf(model, test)); // [64, h, w, c] floats
+ * const x = fd.batchTensor(test, 0, 64, fd.inputSpecOf(model, test)); // [64, h, w, c] floats
  * x.dispose();
  * ```
  */

@@ -42,8 +42,9 @@ function specBytes(specs: tf.io.WeightsManifestEntry[]): number {
  *
  * @example
  * ```ts
- * await model.save(fileSystemHandler('/tmp/my-model'));
- * const again = await tf.loadLayersModel(fileSystemHandler('/tmp/my-model'));
+ * import * as tf from '@tensorflow/tfjs';
+ * await model.save(fd.fileSystemHandler('/tmp/my-model'));
+ * const again = await tf.loadLayersModel(fd.fileSystemHandler('/tmp/my-model'));
  * ```
  */
 export function fileSystemHandler(dir: string): tf.io.IOHandler {
@@ -121,7 +122,7 @@ let routed = false;
  *
  * @example
  * ```ts
- * registerFileRoute();
+ * fd.registerFileRoute();
  * await model.save('file:///tmp/my-model');
  * ```
  */
@@ -145,8 +146,8 @@ registerFileRoute();
  *
  * @example
  * ```ts
- * await saveModel(model, 'models/colored-mnist-cnn');
- * const back = await loadModel('models/colored-mnist-cnn');
+ * await fd.saveModel(model, 'models/colored-mnist-cnn');
+ * const back = await fd.loadModel('models/colored-mnist-cnn');
  * ```
  */
 export async function saveModel(model: AnyModel, dir: string): Promise<{ path: string; bytes: number }> {
@@ -164,8 +165,8 @@ export async function saveModel(model: AnyModel, dir: string): Promise<{ path: s
  *
  * @example
  * ```ts
- * const model = await loadModel('models/colored-mnist-cnn');
- * const table = await predict(model, test);
+ * const model = await fd.loadModel('models/colored-mnist-cnn');
+ * const table = await fd.predict(model, test);
  * ```
  */
 export async function loadModel(location: string): Promise<AnyModel> {

@@ -8,7 +8,7 @@ import type { AnyModel } from './model-input';
  *
  * @example
  * ```ts
- * modelWeightsHash(model).slice(0, 12);
+ * fd.modelWeightsHash(model).slice(0, 12);
  * ```
  */
 export function modelWeightsHash(model: AnyModel): string {

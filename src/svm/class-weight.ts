@@ -12,7 +12,7 @@ export type ClassWeight = 'balanced' | Record<number, number> | Map<number, numb
  *
  * @example
  * ```ts
- * resolveClassWeight('balanced', new Uint8Array([0, 1, 1, 1])); // [2, 0.666...]
+ * fd.resolveClassWeight('balanced', new Uint8Array([0, 1, 1, 1])); // [2, 0.666...]
  * ```
  */
 export function resolveClassWeight(cw: ClassWeight | undefined, y: ArrayLike<number>, caller = 'classWeight'): [number, number] {

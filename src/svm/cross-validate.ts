@@ -13,7 +13,7 @@ import { checkBinaryLabels, checkC, checkMatrix, checkPositiveInt } from './vali
  *
  * @example
  * ```ts
- * logGrid(); // [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1]
+ * fd.logGrid(); // [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1]
  * ```
  */
 export function logGrid(lo = -6, hi = 0, count = 7): number[] {
@@ -71,7 +71,7 @@ export interface CrossValidateCResult {
  *
  * @example
  * ```ts
- * balancedAccuracyOfScores(new Uint8Array([0, 1, 1]), new Float64Array([-1, 1, -1])); // 0.75
+ * fd.balancedAccuracyOfScores(new Uint8Array([0, 1, 1]), new Float64Array([-1, 1, -1])); // 0.75
  * ```
  */
 export function balancedAccuracyOfScores(yTrue: ArrayLike<number>, scores: ArrayLike<number>): number {
@@ -101,7 +101,7 @@ export function balancedAccuracyOfScores(yTrue: ArrayLike<number>, scores: Array
  *
  * @example
  * ```ts
- * const cv = crossValidateC(X, correct, { classWeight: 'balanced', folds: 2, randomState: 0 });
+ * const cv = fd.crossValidateC(X, y, { classWeight: 'balanced', folds: 2, randomState: 0 }); // y: 1 = correct
  * cv.bestC; cv.meanScores;
  * ```
  */
@@ -171,7 +171,7 @@ export function crossValidateC(X: Matrix, y: ArrayLike<number>, options: CrossVa
  *
  * @example
  * ```ts
- * const models = fitCPath(X, y, [1e-3, 1e-2, 1e-1], { classWeight: 'balanced' });
+ * const models = fd.fitCPath(X, y, [1e-3, 1e-2, 1e-1], { classWeight: 'balanced' });
  * models.map((m) => m.decisionFunction(X));
  * ```
  */

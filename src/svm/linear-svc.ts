@@ -106,10 +106,10 @@ interface FitCache {
  * @example
  * ```ts
  * const X = { data: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), rows: 4, cols: 2 };
- * const svm = new LinearSVC({ C: 1, classWeight: 'balanced' }).fit(X, [0, 0, 0, 1]);
+ * const svm = new fd.LinearSVC({ C: 1, classWeight: 'balanced' }).fit(X, [0, 0, 0, 1]);
  * svm.decisionFunction(X); // Float64Array, most positive for the last row
  * svm.predict(X);          // Uint8Array [0, 0, 0, 1]
- * const copy = LinearSVC.fromJSON(JSON.parse(JSON.stringify(svm)));
+ * const copy = fd.LinearSVC.fromJSON(JSON.parse(JSON.stringify(svm)));
  * ```
  */
 export class LinearSVC {
@@ -421,7 +421,8 @@ export class LinearSVC {
    *
    * @example
    * ```ts
-   * const svm2 = LinearSVC.fromJSON(JSON.parse(text));
+   * const text = JSON.stringify(svm.toJSON());
+   * const svm2 = fd.LinearSVC.fromJSON(JSON.parse(text));
    * ```
    */
   static fromJSON(json: LinearSVCJSON | string): LinearSVC {
@@ -458,7 +459,7 @@ function sameLabels(a: Uint8Array, b: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * linearScores({ data: new Float32Array([1, 2]), rows: 1, cols: 2 }, new Float64Array([1, 1]), 0.5); // [3.5]
+ * fd.linearScores({ data: new Float32Array([1, 2]), rows: 1, cols: 2 }, new Float64Array([1, 1]), 0.5); // [3.5]
  * ```
  */
 export function linearScores(X: Matrix, w: ArrayLike<number>, b: number): Float64Array {

@@ -21,8 +21,8 @@ export interface PrimalObjectiveParams {
  *
  * @example
  * ```ts
- * const svm = new LinearSVC({ C: 0.1 }).fit(X, y);
- * svmPrimalObjective(X, y, svm.coef_!, svm.intercept_!, svm.getParams());
+ * const svm = new fd.LinearSVC({ C: 0.1 }).fit(X, y);
+ * fd.svmPrimalObjective(X, y, svm.coef_!, svm.intercept_!, svm.getParams());
  * ```
  */
 export function svmPrimalObjective(

@@ -21,7 +21,7 @@ export interface StratifiedKFoldOptions {
  *
  * @example
  * ```ts
- * stratifiedKFold([0, 0, 1, 1, 0, 1], 2); // Int32Array [0, 0, 0, 1, 1, 1]
+ * fd.stratifiedKFold([0, 0, 1, 1, 0, 1], 2); // Int32Array [0, 0, 0, 1, 1, 1]
  * ```
  */
 export function stratifiedKFold(y: ArrayLike<number>, k: number, options: StratifiedKFoldOptions = {}): Int32Array {

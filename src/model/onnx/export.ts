@@ -20,7 +20,12 @@ const UINT8 = 2;
  *
  * @example
  * ```ts
- * try { exportOnnx(model, opts); } catch (e) { if (e instanceof OnnxUnsupportedError) useTfjs(); }
+ * try {
+ *   fd.exportOnnx(model, { layer: 'features', scale: 1 / 255, offset: 0 });
+ * } catch (e) {
+ *   if (!(e instanceof fd.OnnxUnsupportedError)) throw e;
+ *   console.log(`keeping the tfjs model: ${e.message}`);
+ * }
  * ```
  */
 export class OnnxUnsupportedError extends Error {}
@@ -171,7 +176,7 @@ export interface OnnxExportOptions {
  *
  * @example
  * ```ts
- * const bytes = exportOnnx(model, { layer: 'features', scale: 1 / 255, offset: 0 });
+ * const bytes = fd.exportOnnx(model, { layer: 'features', scale: 1 / 255, offset: 0 });
  * ```
  */
 export function exportOnnx(model: tf.LayersModel, opts: OnnxExportOptions): Uint8Array {

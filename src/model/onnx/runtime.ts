@@ -42,7 +42,7 @@ export function onnxRuntime(): OrtModule | null {
  *
  * @example
  * ```ts
- * onnxRuntimeStatus(); // { available: true, version: '1.30.0' }
+ * fd.onnxRuntimeStatus(); // { available: true, version: '1.30.0' }
  * ```
  */
 export function onnxRuntimeStatus(): { available: boolean; version?: string; reason?: string } {

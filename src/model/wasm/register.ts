@@ -11,7 +11,7 @@ const MARK = Symbol.for('failure-directions.kernel');
  *
  * @example
  * ```ts
- * Object.keys(WASM_TRAINING_KERNELS); // ['Conv2DBackpropFilter', 'Conv2DBackpropInput', ...]
+ * Object.keys(fd.WASM_TRAINING_KERNELS); // ['Conv2DBackpropFilter', 'Conv2DBackpropInput', ...]
  * ```
  */
 export const WASM_TRAINING_KERNELS: Record<string, KernelFunc> = {
@@ -32,8 +32,9 @@ export const WASM_TRAINING_KERNELS: Record<string, KernelFunc> = {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs';
  * await tf.setBackend('wasm');
- * registerWasmTrainingKernels();
+ * fd.registerWasmTrainingKernels();
  * ```
  */
 export function registerWasmTrainingKernels(): void {
