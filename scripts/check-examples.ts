@@ -131,6 +131,8 @@ export interface Example {
   code: string[];
   /** Columns removed from each line (to map errors back). */
   indent: number[];
+  /** The `@example` tag holds no ```ts block (an error: nothing would be checked). */
+  unfenced?: boolean;
 }
 
 export interface ExampleError {
@@ -188,6 +190,12 @@ export function extractExamples(absFile: string): Example[] {
         const fenceRe = /```ts[^\n]*\n([\s\S]*?)\n[ \t]*\*?[ \t]*```/g;
         const body = m[1];
         const bodyStart = doc.pos + m.index + '@example'.length;
+        if (!fenceRe.test(body)) {
+          const line = sf.getLineAndCharacterOfPosition(doc.pos + m.index).line + 1;
+          found.push({ file, line, symbol: symbol, key: `${file}#${symbol}`, code: [], indent: [], unfenced: true });
+          continue;
+        }
+        fenceRe.lastIndex = 0;
         for (let f = fenceRe.exec(body); f; f = fenceRe.exec(body)) {
           const codeStart = bodyStart + f.index + f[0].indexOf('\n') + 1;
           const line = sf.getLineAndCharacterOfPosition(codeStart).line + 1;
@@ -257,6 +265,7 @@ export function checkExamples(opts: { files?: string[]; knownFailing?: readonly 
     // Per generated file: the example, and for each generated line the example line it came from (-1: prelude).
     const generated = new Map<string, { example: Example; lineOf: number[] }>();
     examples.forEach((ex, i) => {
+      if (ex.unfenced) return;
       const gen = path.join(tmp, `example-${String(i).padStart(3, '0')}.ts`);
       const own = ownExports.get(ex.file) ?? [];
       const isImport = (l: string) => /^import\s/.test(l);
@@ -308,6 +317,9 @@ export function checkExamples(opts: { files?: string[]; knownFailing?: readonly 
       const list = byExample.get(ex) ?? [];
       list.push(`${ex.file}:${line}:${col} - error TS${d.code}: ${msg}${hint}  [${ex.symbol}]`);
       byExample.set(ex, list);
+    }
+    for (const ex of examples) {
+      if (ex.unfenced) byExample.set(ex, [`${ex.file}:${ex.line}:1 - error: @example without a \`\`\`ts block  [${ex.symbol}]`]);
     }
     const errors: ExampleError[] = [];
     const knownFailing: CheckResult['knownFailing'] = [];

@@ -42,16 +42,26 @@ describe('docs: every @example type-checks', function () {
         '  return x + 1;',
         '}',
         '',
+        '/**',
+        ' * Subtracts one.',
+        ' * @example',
+        ' * subOne(2); // no fence: nothing would be checked',
+        ' */',
+        'export function subOne(x: number): number {',
+        '  return x - 1;',
+        '}',
+        '',
       ].join('\n'),
     );
     try {
       const r = checkExamples({ files: [probe], knownFailing: [] });
-      assert.equal(r.examples.length, 1);
+      assert.equal(r.examples.length, 2);
       assert.equal(r.examples[0].line, 6);
       const msgs = r.errors.map((e) => e.message);
-      assert.equal(msgs.length, 2, msgs.join('\n'));
+      assert.equal(msgs.length, 3, msgs.join('\n'));
       assert.match(msgs[0], /^out\/check-examples-probe\/probe\.ts:7:10 - error TS2322: Type 'number' is not assignable to type 'string'/);
       assert.match(msgs[1], /^out\/check-examples-probe\/probe\.ts:8:21 - error TS2304: Cannot find name 'coloredMnist'.*\(public name: write fd\.coloredMnist\)/);
+      assert.match(msgs[2], /^out\/check-examples-probe\/probe\.ts:17:1 - error: @example without a ```ts block {2}\[subOne\]/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
