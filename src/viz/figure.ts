@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as util from 'node:util';
-import { Displayable, inspectDisplayable, MimeBundle } from './display';
+import { Displayable, inspectDisplayable, MimeBundle } from './kernel-bridge';
 import { figurePng } from './figure-preview';
 import { figureHtml, plotlyJson } from './plotly-embed';
 
@@ -10,7 +10,7 @@ import { figureHtml, plotlyJson } from './plotly-embed';
  *
  * @example
  * ```ts
- * const fig = new Figure({ data: [{ type: 'scatter', x: [1, 2], y: [3, 4] }], layout: { title: { text: 't' } } });
+ * const fig = new fd.Figure({ data: [{ type: 'scatter', x: [1, 2], y: [3, 4] }], layout: { title: { text: 't' } } });
  * JSON.stringify(fig); // {"data":[...],"layout":{...}}
  * ```
  */

@@ -29,6 +29,8 @@ export const FONT_FAMILY = 'DejaVu Sans';
  *
  * @example
  * ```ts
+ * import * as path from 'node:path';
+ * import * as fs from 'node:fs';
  * fs.existsSync(path.join(fontDir(), 'DejaVuSans.ttf')); // true
  * ```
  */
@@ -43,6 +45,7 @@ let configured: string | undefined;
  *
  * @example
  * ```ts
+ * import * as fs from 'node:fs';
  * fs.writeFileSync('fonts.conf', fontsConf(fontDir(), '/tmp/fc-cache'));
  * ```
  */

@@ -39,7 +39,7 @@ export function plotlyJson(spec: unknown, digits = 7): unknown {
  *
  * @example
  * ```ts
- * `<script>var spec = ${scriptSafeJson(spec)};</script>`;
+ * `<script>var spec = ${scriptSafeJson(fd.scoreHistogram(scores))};</script>`;
  * ```
  */
 export function scriptSafeJson(value: unknown): string {
@@ -75,6 +75,7 @@ let packed: { b64: string; version: string; sha: string } | undefined;
  *
  * @example
  * ```ts
+ * import * as zlib from 'node:zlib';
  * zlib.gunzipSync(Buffer.from(packedPlotly().b64, 'base64')); // plotly.min.js
  * ```
  */
@@ -140,7 +141,7 @@ export function plotlyLoaderHtml(): string {
  *
  * @example
  * ```ts
- * figureHtml({ data: [], layout: {} }, 'fd-fig-1', pngBuffer);
+ * figureHtml({ data: [], layout: {} }, 'fd-fig-1');
  * ```
  */
 export function figureHtml(spec: unknown, id: string, previewPng?: Buffer, alt = 'figure'): string {

@@ -74,6 +74,8 @@ function getWorker(): Worker {
   ensureFontConfig();
   // Load sharp in the main thread first: libvips must not be unloaded when a worker exits.
   const sharpPath = require.resolve('sharp');
+  // The worker loads sharp by this resolved path; loading it here first keeps libvips resident.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(sharpPath);
   const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { sharpPath } });
   w.unref();

@@ -4,10 +4,9 @@
  * Needs Jupyter (Debian packages): `bash kernel/setup.sh` installs and registers what is missing.
  */
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NotebookRun, REPO_ROOT, runNotebooks } from '../../kernel/run-notebooks';
-import { join, codeCells, src, outputsOf, richOf, assertRanCleanly } from './notebook-cells';
+import { join, codeCells, src, richOf, assertRanCleanly } from './notebook-cells';
 
 
 
@@ -22,7 +21,6 @@ describe('notebooks: 04-interventions, executed headless', function () {
 
   it('runs every cell, with figures, image strips and tables and nothing on stderr', () => {
     assertRanCleanly(run.notebook, '04-interventions');
-    const outputs = outputsOf(run.notebook);
     const rich = richOf(run.notebook);
     assert.equal(rich.filter((d) => join(d['text/html']).includes('fd-plotly-src-')).length, 1, 'plotly.js embedded once');
     const figures = rich.filter((d) => 'application/vnd.plotly.v1+json' in d);

@@ -141,7 +141,7 @@ describe('viz/display', () => {
 
   it('shows progress as one line updated in place, ending without timings', () => {
     const prevSink = setProgressSink(notebookProgressSink());
-    let seen: Array<{ m: DisplayMessage; update: boolean }> = [];
+    let seen: Array<{ m: DisplayMessage; update: boolean }>;
     try {
       seen = collect(() => {
         const p = progress('embed', 3);
