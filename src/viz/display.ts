@@ -2,7 +2,7 @@
  * The display layer: the only module that talks to the notebook kernel.
  *
  * In a tslab kernel, outputs go through tslab's internal per-cell writer so that one output can carry
- * several MIME types (Plotly JSON + HTML + PNG preview); if that internal hook ever disappears, the
+ * several MIME types (Plotly JSON + HTML + text); if that internal hook ever disappears, the
  * public `display.raw` (one MIME type per output) is the fallback. Outside a kernel, displays print a
  * text summary to stdout. Objects that render themselves (figures, tables, image strips) do so from
  * `util.inspect`, which tslab applies to a cell's last value, and through `Symbol.for('Jupyter.display')`
@@ -222,7 +222,7 @@ export function inspectDisplayable(obj: Displayable, depth: number, options: uti
     swallowEcho(summary);
     return summary;
   }
-  // Text only: never render previews just to print a summary.
+  // Text only: never build the bundle just to print a summary.
   return String(obj);
 }
 
@@ -235,7 +235,7 @@ function summaryOf(bundle: MimeBundle): string {
 export interface ShowOptions extends TableViewOptions {}
 
 /**
- * Displays `x` in the notebook: a Figure (interactive Plotly + static preview), an Arquero table (HTML,
+ * Displays `x` in the notebook: a Figure (interactive Plotly), an Arquero table (HTML,
  * first `limit` rows), an image strip, a PNG `Buffer`, a plain Plotly spec `{data, layout}`, or any
  * other value as text. Outside a kernel prints a text summary. Returns `undefined`, so a `show` call
  * as a cell's last expression prints nothing extra.
