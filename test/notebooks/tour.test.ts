@@ -1,7 +1,9 @@
 /**
  * End-to-end: the tour notebook executed headless through the project's tslab kernel, its outputs
- * checked, re-executed for identical outputs, and its HTML export opened in headless Chromium.
- * Needs Jupyter (Debian packages) and chromium: `bash kernel/setup.sh --with-chromium` installs them.
+ * checked (the figure's PNG drawn by plotly.js at export), re-executed to the same bytes, and its HTML
+ * export opened in headless Chromium. Also the runner: failures name the cell; a live figure output has
+ * no PNG, the export adds one. Needs Jupyter (Debian packages) and chromium:
+ * `bash kernel/setup.sh --with-chromium` installs them.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +14,7 @@ import sharp from 'sharp';
 import { loadMnist } from '../../src/data';
 import { NotebookError, NotebookRun, REPO_ROOT, runNotebook, runNotebooks } from '../../kernel/run-notebooks';
 import { checkInChromium } from '../../kernel/browser-check';
-import { join, codeCells, outputsOf as allOutputs, richOf, assertRanCleanly } from './notebook-cells';
+import { join, codeCells, outputsOf as allOutputs, richOf, assertRanCleanly, assertFigurePngs } from './notebook-cells';
 
 
 const outputsOf = (file: string) => JSON.stringify(codeCells(file).map((c) => c.outputs));
@@ -42,7 +44,7 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
     const figures = rich.filter((d) => 'application/vnd.plotly.v1+json' in d);
     assert.equal(figures.length, 1);
     const fig = figures[0];
-    assert.ok('image/png' in fig && join(fig['text/html']).includes('class="fd-figure"'));
+    assert.ok(join(fig['text/html']).includes('class="fd-figure"'));
     const spec = fig['application/vnd.plotly.v1+json'] as { data: Array<{ x: number[]; name: string }> };
     assert.equal(spec.data.length, 10, 'one trace per digit');
     assert.equal(spec.data.reduce((n, t) => n + t.x.length, 0), 2000);
@@ -54,6 +56,12 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
     assert.deepEqual(stdout, ['10000 images of 28x28 pixels, classes 0 1 2 3 4 5 6 7 8 9\n']);
   });
 
+  it('has a PNG of its figure drawn by plotly.js, stored once (not in the HTML)', async () => {
+    const pngs = await assertFigurePngs(run.notebook, run.html, 'tour');
+    assert.equal(pngs.length, 1);
+    assert.ok(run.pngs && run.pngs.figures === 1 && run.pngs.bytes === pngs[0].bytes, JSON.stringify(run.pngs));
+  });
+
   it('is signed as trusted, and reasonably small', () => {
     const check = spawnSync('/usr/bin/python3', ['-c', 'import sys, nbformat; from nbformat.sign import NotebookNotary; nb = nbformat.read(sys.argv[1], as_version=4); print(NotebookNotary().check_signature(nb))', run.notebook], { encoding: 'utf8' });
     assert.equal(check.stdout.trim(), 'True', check.stderr);
@@ -61,11 +69,12 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
     assert.ok(run.htmlBytes < 4e6, `HTML export is ${run.htmlBytes} bytes`);
   });
 
-  it('re-executes to identical outputs', async () => {
+  it('re-executes to the same bytes (outputs, figure PNG, signature)', async () => {
     const again = path.join(os.tmpdir(), `fd-tour-again-${process.pid}`);
     try {
       const second = await runNotebook(path.join(REPO_ROOT, 'notebooks', '00-tour.ipynb'), { outDir: again });
       assert.equal(outputsOf(second.notebook), outputsOf(run.notebook));
+      assert.ok(fs.readFileSync(second.notebook).equals(fs.readFileSync(run.notebook)), 'executed .ipynb byte-identical');
     } finally {
       fs.rmSync(again, { recursive: true, force: true });
     }
@@ -77,7 +86,7 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
     assert.ok(report.mainSvg > 0, `no Plotly main-svg in the DOM: ${JSON.stringify(report)}`);
     assert.equal(report.figures, 1);
     assert.equal(report.drawn, report.figures, `figures drawn: ${JSON.stringify(report)}`);
-    assert.equal(report.previewsLeft, 0, 'static previews replaced by the interactive charts');
+    assert.equal(report.placeholdersLeft, 0, 'placeholders replaced by the interactive charts');
     assert.ok(report.images >= 3 && report.imagesLoaded === report.images, `images: ${JSON.stringify(report)}`);
     assert.match(report.plotlyStatus, /plotly\.js 4\.\d+\.\d+ ready/);
     const meta = await sharp(shot).metadata();
@@ -123,6 +132,34 @@ describe('notebooks: the runner', function () {
     } finally {
       if (prevCache === undefined) delete process.env.FD_CACHE_DIR;
       else process.env.FD_CACHE_DIR = prevCache;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves a live figure output without a PNG; the export adds one drawn by plotly.js', async () => {
+    // Inside the repository, so that the notebook resolves the package by name.
+    const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'out', 'fd-nb-live-'));
+    const nb = {
+      cells: [
+        { cell_type: 'code', id: 'a', metadata: {}, execution_count: null, outputs: [], source: ["import * as fd from 'failure-directions';\n", 'fd.init();'] },
+        { cell_type: 'code', id: 'b', metadata: {}, execution_count: null, outputs: [], source: ["fd.show({ data: [{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], layout: { title: { text: 'live' }, width: 320, height: 240 } });"] },
+      ],
+      metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const file = path.join(dir, 'live.ipynb');
+    fs.writeFileSync(file, JSON.stringify(nb));
+    try {
+      const live = await runNotebook(file, { outDir: path.join(dir, 'live'), pngs: false });
+      const figure = (f: string) => richOf(f).find((d) => 'application/vnd.plotly.v1+json' in d)!;
+      assert.deepEqual(Object.keys(figure(live.notebook)).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
+      assert.equal(live.pngs, undefined);
+      const exported = await runNotebook(file, { outDir: path.join(dir, 'exported') });
+      assert.deepEqual(Object.keys(figure(exported.notebook)).sort(), ['application/vnd.plotly.v1+json', 'image/png', 'text/html', 'text/plain']);
+      const [png] = await assertFigurePngs(exported.notebook, exported.html, 'live');
+      assert.deepEqual([png.width, png.height], [320, 240]);
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
