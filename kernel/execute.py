@@ -23,10 +23,8 @@ import sys
 import tempfile
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-from nbconvert import HTMLExporter
-from nbformat.sign import NotebookNotary
+
+# nbclient is imported by `execute` only and nbconvert by `export` only: each step is its own process.
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -60,6 +58,9 @@ def cell_error_text(cell):
 
 
 def execute(args):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     nb = nbformat.read(args.input, as_version=4)
     state = {}
 
@@ -97,6 +98,9 @@ def execute(args):
 
 
 def export(args):
+    from nbconvert import HTMLExporter
+    from nbformat.sign import NotebookNotary
+
     nb = nbformat.read(args.input, as_version=4)
     if args.sign:
         NotebookNotary().sign(nb)
