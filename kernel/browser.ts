@@ -146,7 +146,7 @@ export interface PageOptions {
   /** Device pixels per CSS pixel (default 1). */
   deviceScaleFactor?: number;
   /**
-   * Abort every http(s)/ws request and record it as an error (default true): exported notebooks and
+   * Abort every http(s) request and record it as an error (default true): exported notebooks and
    * the figure renderer must work offline.
    */
   offline?: boolean;
@@ -189,7 +189,7 @@ export async function openPage(browser: Browser, opts: PageOptions = {}): Promis
   });
   const errors: string[] = [];
   if (opts.offline !== false) {
-    await context.route(/^(https?|wss?):/i, (route) => {
+    await context.route(/^https?:/i, (route) => {
       errors.push(`network request blocked (the page must work offline): ${route.request().url()}`);
       return route.abort('blockedbyclient');
     });
@@ -204,7 +204,7 @@ export async function openPage(browser: Browser, opts: PageOptions = {}): Promis
   page.on('requestfailed', (r) => {
     const why = r.failure()?.errorText ?? 'failed';
     // Blocked network requests are already recorded above.
-    if (!/^(https?|wss?):/i.test(r.url())) errors.push(`failed to load ${r.url().slice(0, 200)}: ${why}`);
+    if (!/^https?:/i.test(r.url())) errors.push(`failed to load ${r.url().slice(0, 200)}: ${why}`);
   });
   return { page, context, errors, close: () => context.close() };
 }

@@ -247,7 +247,7 @@ export async function runNotebook(input: string, opts: Omit<RunNotebooksOptions,
       throw new NotebookError(path.relative(process.cwd(), input) || input, result.cell ?? -1, firstLine, result.error || '(no error text)', notebook);
     }
     if (pngError) {
-      throw new Error(`notebook ${path.relative(process.cwd(), input) || input}: drawing the figure PNGs failed: ${pngError.message}\n  executed copy (unsigned, without PNGs): ${path.relative(process.cwd(), notebook) || notebook}`);
+      throw new Error(`notebook ${path.relative(process.cwd(), input) || input}: drawing the figure PNGs failed (FD_NOTEBOOK_PNGS=0 skips them): ${pngError.message}\n  executed copy (unsigned, without PNGs): ${path.relative(process.cwd(), notebook) || notebook}`);
     }
     const seconds = (Date.now() - started) / 1000;
     return { name, input, notebook, html, seconds, notebookBytes: fs.statSync(notebook).size, htmlBytes: fs.statSync(html).size, ...(report ? { pngs: report } : {}) };
