@@ -31,9 +31,10 @@ export interface FigurePngOptions {
   scale?: number;
   /**
    * How the PNG that Chromium encodes is re-encoded (sharp/libvips, deterministic):
-   * - `'palette'` (default): quantised to at most 256 colours (libimagequant, quality 100), about a
-   *   third of the bytes; on charts the largest channel difference measured was 13/255 on 0.003% of
-   *   the values (mean 0.04/255): anti-aliased edges, not data.
+   * - `'palette'` (default): quantised to at most 256 colours (libimagequant, quality 100). On the 20
+   *   figures of notebooks 00-04: 352 KB in all, against 1,038 KB lossless and 1,268 KB as Chromium
+   *   encodes them; channel values differ from the lossless PNG by 0.03/255 on average, by more than
+   *   8/255 for 0.025% of them (at most 40/255: anti-aliased edges and translucent markers).
    * - `'lossless'`: the same pixels, maximum zlib effort with adaptive filtering (~20% smaller).
    * - `'none'`: Chromium's bytes as they are.
    */
