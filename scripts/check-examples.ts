@@ -40,11 +40,7 @@ import ts from 'typescript';
 export const ROOT = path.resolve(__dirname, '..');
 
 /** `file#Symbol` (or `file#Symbol#2` for the second example of a symbol) allowed to fail for now. */
-export const KNOWN_FAILING: readonly string[] = [
-  // TEMPORARY: the hand-written preview renderer, deleted by the `previews` branch (issue 10 item 4).
-  'src/viz/figure-preview.ts#COLORWAY',
-  'src/viz/figure-preview.ts#figurePng',
-];
+export const KNOWN_FAILING: readonly string[] = [];
 
 /** The typed context values every example may use (see the header). */
 export const PRELUDE_CONTEXT = [

@@ -20,7 +20,7 @@ export { notebookProgressSink } from './notebook-progress';
 export type ShowOptions = TableViewOptions;
 
 /**
- * Displays `x` in the notebook: a Figure (interactive Plotly + static preview), an Arquero table (HTML,
+ * Displays `x` in the notebook: a Figure (interactive Plotly), an Arquero table (HTML,
  * first `limit` rows), an image strip, a PNG `Buffer`, a plain Plotly spec `{data, layout}`, or any
  * other value as text. Outside a kernel prints a text summary. Returns `undefined`, so a `show` call
  * as a cell's last expression prints nothing extra.

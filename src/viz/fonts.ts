@@ -1,5 +1,5 @@
 /**
- * The font used for every text that sharp rasterises (image-strip labels, static figure previews).
+ * The font used for every text that sharp rasterises (image-strip labels).
  *
  * sharp draws SVG `<text>` through fontconfig. On a machine without system fonts (a slim container,
  * CI) every glyph silently becomes a box, so the project ships DejaVu Sans in `data/fonts/` and points

@@ -3,7 +3,7 @@
  * goes through `publish`.
  *
  * In a tslab kernel, outputs go through tslab's internal per-cell writer so that one output can carry
- * several MIME types (Plotly JSON + HTML); if that internal hook ever disappears, the public
+ * several MIME types (Plotly JSON + HTML + text); if that internal hook ever disappears, the public
  * `display.raw` (one MIME type per output) is the fallback. Outside a kernel, displays print a text
  * summary to stdout. Objects that render themselves (figures, tables, image strips) do so from
  * `util.inspect`, which tslab applies to a cell's last value, and through `Symbol.for('Jupyter.display')`
@@ -220,7 +220,7 @@ export function inspectDisplayable(obj: Displayable, depth: number, options: uti
     swallowEcho(summary);
     return summary;
   }
-  // Text only: never render previews just to print a summary.
+  // Text only: never build the bundle just to print a summary.
   return String(obj);
 }
 

@@ -1,12 +1,12 @@
 /**
  * End-to-end: notebooks/04-interventions executed headless through the project's tslab kernel (a real,
  * small intervention experiment plus the committed benchmark results), its outputs checked.
- * Needs Jupyter (Debian packages): `bash kernel/setup.sh` installs and registers what is missing.
+ * Needs Jupyter (Debian packages) and chromium (figure PNGs): `bash kernel/setup.sh --with-chromium`.
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { NotebookRun, REPO_ROOT, runNotebooks } from '../../kernel/run-notebooks';
-import { join, codeCells, src, richOf, assertRanCleanly } from './notebook-cells';
+import { join, codeCells, src, richOf, assertRanCleanly, assertFigurePngs } from './notebook-cells';
 
 
 
@@ -27,6 +27,10 @@ describe('notebooks: 04-interventions, executed headless', function () {
     assert.equal(figures.length, 4, 'precision@K, before/after, benchmark AP, benchmark worst-group');
     const strips = rich.filter((d) => 'image/png' in d && !('application/vnd.plotly.v1+json' in d));
     assert.equal(strips.length, 2, 'SVM picks and random picks');
+  });
+
+  it('has a PNG of every figure drawn by plotly.js at export, stored once', async () => {
+    assert.equal((await assertFigurePngs(run.notebook, run.html, '04-interventions')).length, 4);
   });
 
   it("shows the SVM's pool picks all in the minority group, and every intervention arm", () => {
