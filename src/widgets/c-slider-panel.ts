@@ -7,31 +7,27 @@
  * up, and a saved notebook keeps the last state); the controls are widgets. Changes are coalesced:
  * the first change starts a short timer, later ones only replace the wanted state, and when the timer
  * fires the latest state is fitted, so dragging never queues fits for values already left behind.
- * A refit takes about a millisecond; drawing the histogram's static PNG preview takes most of a
- * redraw (~85 ms of ~140 ms measured), so redraws from the slider leave the preview out and one more
- * update adds it once the panel has been still for {@link PREVIEW_DELAY_MS}. Changes made from code
- * (`setC`, `setClass`, `setK`) redraw at once, with the preview, so that a notebook run headless saves
- * the same outputs every time.
+ * Changes made from code (`setC`, `setClass`, `setK`) redraw at once, so that a notebook run headless
+ * saves the same outputs every time.
  *
  * Without the comm-enabled kernel (plain tslab, an exported HTML page, a notebook opened without a
- * kernel) the panel's static outputs and the precomputed Plotly slider of {@link cSliderPlot} are what
+ * kernel) the panel's static outputs and the precomputed Plotly slider of `cSliderPlot` are what
  * shows; when the live panel renders, a style rule in its header hides that precomputed slider.
  */
 import * as crypto from 'node:crypto';
 import * as util from 'node:util';
 import * as aq from 'arquero';
-import { classSamples, ClassSamples } from '../directions/class-samples';
 import type { FailureDirections } from '../directions/failure-directions';
 import type { SplitInput } from '../directions/split-input';
+import { hardest } from '../directions/table-views';
+import { escapeXml } from '../util/escape';
+import { formatC, formatNumber } from '../util/format';
+import { takeRows } from '../util/matrix';
 import { cSliderPlot } from '../viz/c-slider-plot';
-import type { Figure } from '../viz/figure';
-import { figureHtml, plotlyJson } from '../viz/plotly-embed';
 import { inNotebook, MimeBundle, publish } from '../viz/display';
-import { escapeXml } from '../viz/fonts';
 import { imageStrip, ImageSource } from '../viz/image-strip';
-import { formatC } from '../viz/plot-helpers';
 import { scoreHistogram } from '../viz/score-histogram';
-import { formatNumber, tableHtml } from '../viz/table-html';
+import { tableHtml } from '../viz/table-html';
 import { HBox, VBox } from './box';
 import { Dropdown } from './dropdown';
 import { HTML } from './html';
@@ -41,16 +37,16 @@ import { FloatLogSlider, IntSlider } from './slider';
 
 /** Options of {@link cSliderPanel}. */
 export interface CSliderPanelOptions {
-  /** Class shown first (default: the first class that has an SVM). */
+  /** Class shown first (default: the first class that has a direction and rows in the input). */
   classId?: number;
   /**
-   * The split's images, row-aligned with `input` (e.g. the `ImageDataset` the input was built from),
-   * for the strip of the K hardest. Without it the panel shows no strip.
+   * The split's images, row-aligned with `input` (the `ImageDataset` the input was built from), for
+   * the strip of the K hardest. Without it the panel shows no strip.
    */
   images?: ImageSource;
   /** How many hardest samples the table and strip show (default 10; the slider goes to 50). */
   k?: number;
-  /** Starting C (default: the class's current C, i.e. the one CV chose unless refitted since). */
+  /** Starting C (default: the class's current C, the one CV chose unless refitted since). */
   C?: number;
   /** The C slider's range (default [1e-6, 1e2]); it moves on a log10 scale. */
   range?: [number, number];
@@ -87,59 +83,43 @@ interface Wanted {
   k: number;
 }
 
-/** Current C of a class: `classSummary_` (new API) or `cv_` (today), column `C`. */
-function currentC(dirs: FailureDirections, classId: number): number | null {
-  for (const name of ['classSummary_', 'cv_']) {
-    let t: { get?(col: string, row: number): unknown } | undefined;
-    try {
-      t = (dirs as unknown as Record<string, typeof t>)[name];
-    } catch {
-      t = undefined;
-    }
-    if (t && typeof t.get === 'function') {
-      const c = t.get('C', classId);
-      return typeof c === 'number' && c > 0 ? c : null;
-    }
-  }
-  return null;
-}
-
-/** The C cross-validation chose for a class: `cvDetails_` (today) or the `chosen` row of `cvResults_`. */
-function cvChosenC(dirs: FailureDirections, classId: number): number | null {
-  const d = dirs as unknown as { cvDetails_?: Array<{ chosenC: number | null }>; cvResults_?: { objects(): Array<Record<string, unknown>> } };
-  let details: Array<{ chosenC: number | null }> | undefined;
-  try {
-    details = d.cvDetails_;
-  } catch {
-    details = undefined;
-  }
-  if (Array.isArray(details)) return details[classId]?.chosenC ?? null;
-  try {
-    const row = d.cvResults_?.objects().find((r) => r.class === classId && r.chosen);
-    return row && typeof row.C === 'number' ? row.C : null;
-  } catch {
-    return null;
-  }
-}
-
 let panelCounter = 0;
-let liveFigureCounter = 0;
 
-/** How long the panel must be still before the histogram's static preview is drawn (ms). */
-export const PREVIEW_DELAY_MS = 400;
-
-/** A figure's bundle without the static PNG preview (plotly.js draws it; fast enough for dragging). */
-function liveFigureBundle(fig: Figure): MimeBundle {
-  const json = plotlyJson(fig.toJSON()) as Record<string, unknown>;
-  const id = `fd-fig-live-${++liveFigureCounter}`;
-  return { 'application/vnd.plotly.v1+json': json, 'text/html': figureHtml(json, id, undefined, fig.toString()), 'text/plain': fig.toString() };
+/** The C a class's SVM has now (after any refit). */
+function currentC(dirs: FailureDirections, classId: number): number | null {
+  const c = dirs.classSummary_.get('C', classId);
+  return typeof c === 'number' && c > 0 ? c : null;
 }
 
-/** Positions sorted by ascending score, ties by position (the library's ranking order). */
-function ascending(scores: ArrayLike<number>): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i])) idx.push(i);
-  return idx.sort((a, b) => scores[a] - scores[b] || a - b);
+/** The C cross-validation chose for a class. */
+function cvChosenC(dirs: FailureDirections, classId: number): number | null {
+  const row = dirs.cvResults_.objects().find((r) => (r as { class: number }).class === classId && (r as { chosen: boolean }).chosen) as { C: number } | undefined;
+  return row ? row.C : null;
+}
+
+/** One class's rows of a split input (what the panel scores on every redraw) and their positions. */
+interface ClassInput {
+  input: SplitInput;
+  rows: Int32Array;
+}
+
+function classInput(input: SplitInput, classId: number): ClassInput {
+  const list: number[] = [];
+  for (let i = 0; i < input.labels.length; i++) if (input.labels[i] === classId) list.push(i);
+  const rows = Int32Array.from(list);
+  const pick = <T>(a: ArrayLike<T>): T[] => Array.from(rows, (r) => a[r]);
+  const sub: SplitInput = {
+    latents: takeRows(input.latents, rows),
+    labels: Int32Array.from(pick(input.labels)),
+    classNames: input.classNames,
+    ids: pick(input.ids),
+    split: input.split,
+  };
+  if (input.preds) sub.preds = Int32Array.from(pick(input.preds));
+  if (input.confidences) sub.confidences = Float64Array.from(pick(input.confidences));
+  if (input.probs) sub.probs = takeRows(input.probs, rows);
+  if (input.groups) sub.groups = pick(input.groups);
+  return { input: sub, rows };
 }
 
 function attr(value: unknown): string {
@@ -180,13 +160,11 @@ export class CSliderPanel {
   refits = 0;
 
   private readonly host: KernelHost | undefined;
-  private readonly samples = new Map<number, ClassSamples>();
+  private readonly classInputs = new Map<number, ClassInput>();
   private wanted: Wanted;
   private timer: NodeJS.Timeout | null = null;
-  private previewTimer: NodeJS.Timeout | null = null;
-  private lastHistogram: Figure | null = null;
   private idleWaiters: Array<() => void> = [];
-  private previousRank = new Map<number, Map<number, number>>();
+  private previousRank = new Map<number, Map<string | number, number>>();
   private displayed = false;
   private removeInterrupt: (() => void) | null = null;
   private readonly range: [number, number];
@@ -200,16 +178,16 @@ export class CSliderPanel {
   ) {
     const caller = 'cSliderPanel';
     if (!dirs || typeof dirs.refit !== 'function') throw new TypeError(`${caller}: expected a fitted FailureDirections as the first argument`);
-    if (!input || !input.latents || !input.labels) throw new TypeError(`${caller}: expected a split input {latents, labels, preds, ids, ...} (see splitInput) as the second argument`);
+    if (!input || !input.latents || !input.labels) throw new TypeError(`${caller}: expected a split input {latents, labels, classNames, ids, preds, ...} (see splitInput) as the second argument`);
     const n = input.labels.length;
     if (input.latents.rows !== n) throw new RangeError(`${caller}: the input has ${n} labels but ${input.latents.rows} latent rows`);
-    const svms = dirs.svms_;
-    if (!svms) throw new Error(`${caller}: the FailureDirections is not fitted (call fit first)`);
-    this.classIds = svms.map((s, c) => (s ? c : -1)).filter((c) => c >= 0 && Array.from(input.labels).includes(c));
-    if (this.classIds.length === 0) throw new RangeError(`${caller}: no class has both an SVM and samples in the input`);
+    const svms = dirs.svms_; // throws NotFittedError before fit
+    const present = new Set(Array.from(input.labels));
+    this.classIds = svms.map((s, c) => (s && present.has(c) ? c : -1)).filter((c) => c >= 0);
+    if (this.classIds.length === 0) throw new RangeError(`${caller}: no class has both a direction and rows in the input`);
     const classId = opts.classId ?? this.classIds[0];
     if (!this.classIds.includes(classId)) {
-      const why = !Number.isInteger(classId) || classId < 0 || classId >= svms.length ? 'is not a class id' : !svms[classId] ? 'has no SVM (see its status)' : 'has no samples in the input';
+      const why = !Number.isInteger(classId) || classId < 0 || classId >= svms.length ? 'is not a class id' : !svms[classId] ? 'has no direction (see dirs.classSummary_.status)' : 'has no rows in the input';
       throw new RangeError(`${caller}: class ${classId} ${why}; classes with a direction here: ${this.classIds.join(', ')}`);
     }
     const range = opts.range ?? [1e-6, 1e2];
@@ -234,7 +212,7 @@ export class CSliderPanel {
   }
 
   private buildWidgets(): NonNullable<CSliderPanel['widgets']> {
-    const names = this.dirs.classNames_ ?? [];
+    const names = this.dirs.classNames_;
     const { classId, C, k } = this.wanted;
     const sliderC = new FloatLogSlider({
       value: C,
@@ -280,22 +258,12 @@ export class CSliderPanel {
   private request(change: Partial<Wanted>): void {
     this.wanted = { ...this.wanted, ...change };
     if (!this.displayed) return;
-    this.cancelPreview();
     if (this.timer) return; // coalesced: the pending redraw will use the latest wanted state
     if (this.widgets) this.widgets.status.value = `<span style="color:#666">refitting at C = ${formatNumber(this.wanted.C, 3)}…</span>`;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.redraw(true, false);
-      this.previewTimer = setTimeout(() => {
-        this.previewTimer = null;
-        if (this.lastHistogram) this.emitSafely(() => this.emit(this.lastHistogram!.toMimeBundle(), 'hist', true));
-      }, PREVIEW_DELAY_MS);
+      this.redraw(true);
     }, this.debounceMs);
-  }
-
-  private cancelPreview(): void {
-    if (this.previewTimer) clearTimeout(this.previewTimer);
-    this.previewTimer = null;
   }
 
   /** Redraws now if a change is pending (changes made from code must show before the cell ends). */
@@ -303,19 +271,10 @@ export class CSliderPanel {
     if (!this.timer) return;
     clearTimeout(this.timer);
     this.timer = null;
-    this.redraw(true, true);
-  }
-
-  private emitSafely(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.widgets?.messages.showError(e, 'drawing the histogram preview');
-    }
+    this.redraw(true);
   }
 
   private cancel(reason: string): void {
-    this.cancelPreview();
     if (!this.timer) return;
     clearTimeout(this.timer);
     this.timer = null;
@@ -329,7 +288,7 @@ export class CSliderPanel {
     for (const w of waiters) w();
   }
 
-  /** Resolves once no refit is pending (e.g. after `setC` or a slider move). */
+  /** Resolves once no refit is pending (e.g. after a slider move). */
   whenIdle(): Promise<void> {
     return this.timer ? new Promise((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
   }
@@ -367,16 +326,16 @@ export class CSliderPanel {
 
   private requestStatic(change: Partial<Wanted>): void {
     this.wanted = { ...this.wanted, ...change };
-    if (this.displayed) this.redraw(true, true);
+    if (this.displayed) this.redraw(true);
   }
 
-  private samplesOf(classId: number): ClassSamples {
-    let s = this.samples.get(classId);
-    if (!s) {
-      s = classSamples(this.dirs, classId, this.input);
-      this.samples.set(classId, s);
+  private classInputOf(classId: number): ClassInput {
+    let c = this.classInputs.get(classId);
+    if (!c) {
+      c = classInput(this.input, classId);
+      this.classInputs.set(classId, c);
     }
-    return s;
+    return c;
   }
 
   private emit(bundle: MimeBundle, name: string, update: boolean): void {
@@ -385,13 +344,10 @@ export class CSliderPanel {
     else publish(bundle, { displayId, update });
   }
 
-  /**
-   * Refits at the wanted state and redraws the three outputs (updates in place when `update`), the
-   * histogram with its static preview when `preview`.
-   */
-  private redraw(update: boolean, preview: boolean): void {
+  /** Refits at the wanted state and redraws the three outputs (updates in place when `update`). */
+  private redraw(update: boolean): void {
     try {
-      this.draw(update, preview);
+      this.draw(update);
       if (this.widgets && this.widgets.messages.outputs.length) this.widgets.messages.clear();
     } catch (e) {
       if (this.widgets) {
@@ -403,105 +359,99 @@ export class CSliderPanel {
     }
   }
 
-  private draw(update: boolean, preview: boolean): void {
+  private draw(update: boolean): void {
     const started = performance.now();
     const { classId, C, k } = this.wanted;
-    const samples = this.samplesOf(classId);
+    const cls = this.classInputOf(classId);
     if (currentC(this.dirs, classId) !== C) {
       this.dirs.refit(classId, C);
       this.refits++;
     }
-    const svm = this.dirs.svms_![classId]!;
-    const scores = svm.decisionFunction(samples.latents);
-    const order = ascending(scores);
-    const top = order.slice(0, Math.min(k, order.length));
-    const names = this.dirs.classNames_ ?? [];
-    const className = String(names[classId] ?? classId);
-    const nWrong = samples.correct.reduce((a, c) => a + (c ? 0 : 1), 0);
-    const topWrong = top.filter((i) => !samples.correct[i]).length;
+    const scores = this.dirs.scores(cls.input);
+    const top = hardest(scores, { classId, k });
+    const positions = Array.from(top.indices()); // rows of the class input, hardest first
+    const ids = top.array('id') as Array<string | number>;
+    const topScores = Array.from(top.array('score') as ArrayLike<number>);
+    const correct = scores.array('correct') as ArrayLike<boolean | null>;
+    const hasGroups = scores.columnNames().includes('group');
+    const className = this.dirs.classNames_[classId] ?? String(classId);
+    const n = cls.rows.length;
+    const nWrong = Array.from(correct).filter((c) => c === false).length;
+    const topWrong = positions.filter((p) => correct[p] === false).length;
     const seq = (this.view?.seq ?? 0) + 1;
     const cText = formatC(C);
-    const data = `data-panel="${this.id}" data-seq="${seq}" data-class="${classId}" data-c="${attr(String(C))}" data-k="${top.length}" data-ids="${attr(top.map((i) => samples.ids[i]))}"`;
+    const data = `data-panel="${this.id}" data-seq="${seq}" data-class="${classId}" data-c="${attr(String(C))}" data-k="${ids.length}" data-ids="${attr(ids)}"`;
 
-    const hist = scoreHistogram(
-      { score: scores, correct: samples.correct, ...(samples.groups ? { group: samples.groups } : {}) },
-      { title: `Class '${className}' at C = ${cText}: ${samples.rows.length} samples, ${nWrong} wrong`, width: 760, height: 320 },
-    );
-    const prevRank = this.previousRank.get(classId);
-    const rankNow = new Map<number, number>();
-    order.forEach((i, r) => rankNow.set(i, r));
+    const hist = scoreHistogram(scores, {
+      color: hasGroups ? 'group' : 'correct',
+      facet: null,
+      title: `Class '${className}' at C = ${cText}: ${n} samples, ${nWrong} wrong`,
+      width: 760,
+      height: 320,
+    });
+
+    const rankNow = new Map<string | number, number>();
+    const rankInClass = scores.array('rankInClass') as ArrayLike<number>;
+    (scores.array('id') as Array<string | number>).forEach((id, p) => rankNow.set(id, rankInClass[p]));
+    const prevRank = this.view?.classId === classId ? this.previousRank.get(classId) : undefined;
     const cols: Record<string, unknown[]> = {
-      rank: top.map((_, r) => r + 1),
-      id: top.map((i) => samples.ids[i]),
-      score: top.map((i) => scores[i]),
-      model: top.map((i) => (samples.correct[i] ? 'correct' : 'wrong')),
+      rank: ids.map((_, r) => r + 1),
+      id: ids,
+      score: topScores,
+      correct: positions.map((p) => correct[p]),
     };
-    if (samples.preds) cols.predicted = top.map((i) => samples.preds![i]);
-    if (samples.groups) cols.group = top.map((i) => samples.groups![i]);
-    if (prevRank && this.view && this.view.classId === classId) cols['rank before'] = top.map((i) => (prevRank.has(i) ? prevRank.get(i)! + 1 : ''));
-    const table = aq.table(cols as never);
-    const tableTitle = `<div style="font-weight:bold;margin:4px 0">The ${top.length} hardest of class '${escapeXml(className)}' at C = ${escapeXml(cText)} (${topWrong} wrong)</div>`;
+    if (scores.columnNames().includes('predName') && cls.input.preds) cols.predName = Array.from(top.array('predName') as ArrayLike<unknown>);
+    if (hasGroups) cols.group = Array.from(top.array('group') as ArrayLike<unknown>);
+    if (prevRank) cols['rank before'] = ids.map((id) => (prevRank.has(id) ? prevRank.get(id)! + 1 : ''));
+    const tableTitle = `<div style="font-weight:bold;margin:4px 0">The ${ids.length} hardest of class '${escapeXml(className)}' at C = ${escapeXml(cText)} (${topWrong} wrong)</div>`;
     const tableOut: MimeBundle = {
-      'text/html': `<div class="fd-c-slider-table" ${data}>${tableTitle}${tableHtml(table, { limit: top.length })}</div>`,
-      'text/plain': `${top.length} hardest of class ${className} at C = ${cText}: ${top.map((i) => samples.ids[i]).join(', ')}`,
+      'text/html': `<div class="fd-c-slider-table" ${data}>${tableTitle}${tableHtml(aq.table(cols as never), { limit: ids.length })}</div>`,
+      'text/plain': `${ids.length} hardest of class ${className} at C = ${cText}: ${ids.join(', ')}`,
     };
 
     let stripOut: MimeBundle | null = null;
     if (this.opts.images) {
       const strip = imageStrip(
         this.opts.images,
-        top.map((i) => samples.rows[i]),
-        { labels: top.map((i, r) => `#${r + 1} ${formatNumber(scores[i], 3)}\n${samples.correct[i] ? 'right' : 'wrong'}`), title: `Class '${className}', C = ${cText}: the ${top.length} hardest` },
+        positions.map((p) => cls.rows[p]),
+        {
+          labels: positions.map((p, r) => `#${r + 1} ${formatNumber(topScores[r], 3)}\n${correct[p] === false ? 'wrong' : correct[p] ? 'right' : ''}`),
+          title: `Class '${className}', C = ${cText}: the ${ids.length} hardest`,
+        },
       );
       stripOut = {
-        'text/html': `<div class="fd-c-slider-strip" ${data}><img alt="the ${top.length} hardest images" src="${strip.toDataUrl()}" style="max-width:100%"/></div>`,
+        'text/html': `<div class="fd-c-slider-strip" ${data}><img alt="the ${ids.length} hardest images" src="${strip.toDataUrl()}" style="max-width:100%"/></div>`,
         'image/png': strip.png.toString('base64'),
         'text/plain': strip.toString(),
       };
     }
 
-    this.lastHistogram = hist;
-    this.emit(preview ? hist.toMimeBundle() : liveFigureBundle(hist), 'hist', update);
+    this.emit(hist.toMimeBundle(), 'hist', update);
     this.emit(tableOut, 'table', update);
     if (stripOut) this.emit(stripOut, 'strip', update);
     this.previousRank.set(classId, rankNow);
     const ms = performance.now() - started;
-    this.view = {
-      seq,
-      classId,
-      className,
-      C,
-      k: top.length,
-      ids: top.map((i) => samples.ids[i]),
-      scores: top.map((i) => scores[i]),
-      rows: top.map((i) => samples.rows[i]),
-      ms,
-    };
+    this.view = { seq, classId, className, C, k: ids.length, ids, scores: topScores, rows: positions.map((p) => cls.rows[p]), ms };
     if (this.widgets) {
       this.widgets.status.value =
-        `<span ${data}>C = <b>${escapeXml(cText)}</b> · class '${escapeXml(className)}': ${samples.rows.length} samples, ${nWrong} wrong; ` +
-        `${topWrong} of the ${top.length} hardest are wrong · refit and redraw ${ms.toFixed(0)} ms</span>`;
+        `<span ${data}>C = <b>${escapeXml(cText)}</b> · class '${escapeXml(className)}': ${n} samples, ${nWrong} wrong; ` +
+        `${topWrong} of the ${ids.length} hardest are wrong · refit and redraw ${ms.toFixed(0)} ms</span>`;
     }
   }
 
   /** The precomputed static slider over the CV grid, wrapped so the live panel can hide it. */
   private fallbackBundle(): MimeBundle {
     const { classId, k } = this.wanted;
-    const samples = this.samplesOf(classId);
-    const Cs = this.dirs.options.Cs;
-    const scoresPerC = this.dirs.fitPath(classId, Cs).map((svm) => svm.decisionFunction(samples.latents));
-    const className = String(this.dirs.classNames_?.[classId] ?? classId);
-    const fig = cSliderPlot(
-      { Cs, scoresPerC, correct: samples.correct, ids: samples.ids, ...(samples.groups ? { groups: samples.groups } : {}) },
-      { topK: k, chosenC: cvChosenC(this.dirs, classId), width: 900, title: `Class '${className}': scores and hardest samples vs C (precomputed)` },
-    );
+    const scores = this.dirs.scores(this.classInputOf(classId).input);
+    const className = this.dirs.classNames_[classId] ?? String(classId);
+    const fig = cSliderPlot(this.dirs, scores, { classId, topK: k, width: 900, title: `Class '${className}': scores and hardest samples vs C (precomputed)` });
     const html = fig.toMimeBundle()['text/html'] as string;
     const note = this.live
       ? 'Without a running kernel (an exported page, a notebook opened later) this precomputed slider over the cross-validation grid stands in for the live panel above.'
       : 'Live refitting needs the failure-directions kernel (tslab with comms: <code>bash kernel/setup.sh</code>); meanwhile, this slider holds fits precomputed over the cross-validation grid.';
     return {
       'text/html': `<div class="fd-c-slider-fallback" data-panel="${this.id}"><div style="color:#555;font-size:12px;margin:4px 0">${note}</div>${html}</div>`,
-      'text/plain': `${fig.toString()} (precomputed over C = ${Cs.map(formatC).join(', ')})`,
+      'text/plain': `${fig.toString()} (precomputed over C = ${this.dirs.options.Cs.map(formatC).join(', ')})`,
     };
   }
 
@@ -510,13 +460,9 @@ export class CSliderPanel {
    * precomputed fallback. Later changes update these outputs in place.
    */
   display(): undefined {
-    if (this.displayed) {
-      // Shown again (e.g. in another cell): new outputs; updates go to the newest ones.
-      this.displayed = false;
-    }
     if (this.widgets) this.widgets.root.display();
     this.displayed = true;
-    this.redraw(false, true);
+    this.redraw(false);
     if (this.opts.staticFallback !== false) this.emit(this.fallbackBundle(), 'fallback', false);
     return undefined;
   }
@@ -531,9 +477,8 @@ export class CSliderPanel {
   }
 
   toString(): string {
-    const v = this.view;
-    const name = this.dirs.classNames_?.[this.wanted.classId] ?? this.wanted.classId;
-    return `CSliderPanel(class '${name}', C = ${formatC(v?.C ?? this.wanted.C)}, K = ${this.wanted.k}${this.live ? ', live' : ', static'})`;
+    const name = this.dirs.classNames_[this.wanted.classId] ?? this.wanted.classId;
+    return `CSliderPanel(class '${name}', C = ${formatC(this.view?.C ?? this.wanted.C)}, K = ${this.wanted.k}${this.live ? ', live' : ', static'})`;
   }
 
   [util.inspect.custom](depth: number, options: util.InspectOptionsStylized): string {
@@ -550,9 +495,9 @@ export class CSliderPanel {
  * A live panel to tune one class's regularisation C: a log-scale C slider over any value in
  * `range` (default [1e-6, 1e2]), a class dropdown and K. Every change refits that class with
  * `dirs.refit(classId, C)` (warm-started, milliseconds) and redraws in place the score histogram of
- * the class's samples in `input`, the table of its K hardest samples (lowest decision values) and
- * their images. Changes are coalesced so dragging never queues stale fits. Note that the refits change
- * `dirs` (as `refit` does): its `cv_` / `classSummary_` shows the C the panel left.
+ * the class's rows of `input`, the table of its K hardest (lowest decision values, as `fd.hardest`)
+ * and their images. Changes are coalesced so dragging never queues stale fits. The refits change
+ * `dirs`, as `refit` does: `classSummary_` shows the C the panel left each class at.
  *
  * Live in the failure-directions kernel (tslab with comms; `kernel/setup.sh` registers it). Elsewhere
  * (plain tslab) it shows the same outputs statically, updated by `setC` / `setClass` / `setK` from
@@ -564,8 +509,8 @@ export class CSliderPanel {
  *
  * @example
  * ```ts
- * const testInput = fd.splitInput(test, zTest, predTest);
- * fd.cSliderPanel(dirs, testInput, { classId: 0, images: test, k: 10 })
+ * const panel = fd.cSliderPanel(dirs, testInput, { classId: 0, images: test, k: 10 });
+ * panel.setC(0.01);
  * ```
  */
 export function cSliderPanel(dirs: FailureDirections, input: SplitInput, opts: CSliderPanelOptions = {}): CSliderPanel {

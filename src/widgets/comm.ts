@@ -88,7 +88,8 @@ function runInterruptible<T>(fn: () => T): T {
  *
  * @example
  * ```ts
- * const comm = manager.open('my.target', { hello: 1 });
+ * const manager = new CommManager();
+ * const comm = manager.openComm('my.target', { hello: 1 });
  * comm.onMsg((m) => comm.send({ echo: m.data }));
  * ```
  */
@@ -181,9 +182,9 @@ export class Comm {
  *
  * @example
  * ```ts
- * const comms = new CommManager({ publish: (type, content, { parent }) => iopub.send(...) });
+ * const comms = new CommManager({ publish: (type, content, { parent }) => console.log(type, content, parent?.msg_id) });
  * comms.registerTarget('echo', (comm) => comm.onMsg((m) => comm.send(m.data)));
- * const reply = await comms.handleMessage(decodedShellMessage); // comm_info_reply content or null
+ * comms.commInfo('echo'); // what a comm_info_reply says: { status: 'ok', comms: {} }
  * ```
  */
 export class CommManager {
@@ -234,7 +235,8 @@ export class CommManager {
    *
    * @example
    * ```ts
-   * const comm = comms.open('jupyter.widget', { state, buffer_paths: [] }, { metadata: { version: '2.1.0' } });
+   * const comms = new CommManager();
+   * const comm = comms.openComm('jupyter.widget', { state: {}, buffer_paths: [] }, { metadata: { version: '2.1.0' } });
    * ```
    */
   openComm(targetName: string, data: Record<string, unknown> = {}, opts: { metadata?: Record<string, unknown>; buffers?: Uint8Array[]; commId?: string } = {}): Comm {

@@ -59,7 +59,8 @@ export function kernelHost(): KernelHost | undefined {
  *
  * @example
  * ```ts
- * installKernelHost({ apiVersion: 1, name: 'test', comms, publish, widgetFrontend: null });
+ * const comms = new CommManager();
+ * installKernelHost({ apiVersion: 1, name: 'test', comms, publish: (type, content) => comms.publishFor(type, content, {}), widgetFrontend: null });
  * ```
  */
 export function installKernelHost(host: KernelHost | undefined): void {

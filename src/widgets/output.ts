@@ -22,6 +22,7 @@ export type OutputRecord =
  *
  * @example
  * ```ts
+ * const slider = new fd.IntSlider({ value: 3, max: 10 });
  * const out = new fd.Output();
  * slider.errorOutput = out;
  * slider.observe(({ new: v }) => out.capture(() => console.log('value', v)), 'value');

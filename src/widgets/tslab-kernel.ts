@@ -30,6 +30,7 @@
  * same. Errors in handlers never reach tslab: they go to the comm's error handler.
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CommManager } from './comm';
@@ -87,8 +88,10 @@ export function resolveTslab(searchFrom: string[] = [process.cwd(), __dirname]):
   let jupyter: { ZmqServer?: { prototype?: Partial<TslabServer> } };
   let main: { startKernel?: unknown };
   try {
-    jupyter = require(path.join(dir, 'dist', 'jupyter.js'));
-    main = require(path.join(dir, 'dist', 'main.js'));
+    // Loaded from tslab's own directory: the copy the notebook's project resolves, not necessarily ours.
+    const load = createRequire(pkg);
+    jupyter = load('./dist/jupyter.js');
+    main = load('./dist/main.js');
   } catch (e) {
     return `tslab ${version} at ${dir}: cannot load dist/jupyter.js or dist/main.js (${(e as Error).message})`;
   }
@@ -249,6 +252,7 @@ export class CommKernel {
  *
  * @example
  * ```ts
+ * const configPath = process.argv[2];
  * const t = resolveTslab();
  * if (typeof t !== 'string') { patchTslabServer(t); t.startKernel({ configPath, enableFindLocal: false }); }
  * ```

@@ -292,6 +292,7 @@ export abstract class Widget {
    *
    * @example
    * ```ts
+   * const slider = new fd.IntSlider({ value: 3, max: 10 });
    * slider.observe(({ new: v }) => console.log('now', v), 'value');
    * ```
    */

@@ -61,7 +61,9 @@ function hmacOf(key: SigningKey, frames: Array<Buffer | string>): string {
  *
  * @example
  * ```ts
- * for await (const frames of shellSocket) handle(decodeMessage(frames, connection));
+ * const key = { key: 'secret', signature_scheme: 'hmac-sha256' };
+ * const frames = encodeMessage({ header: newHeader('comm_msg', 'session'), parent_header: {}, metadata: {}, content: { comm_id: 'c', data: {} } }, key);
+ * decodeMessage(frames, key).content; // { comm_id: 'c', data: {} }
  * ```
  */
 export function decodeMessage(frames: Buffer[], key: SigningKey): JupyterMessage {
@@ -80,7 +82,7 @@ export function decodeMessage(frames: Buffer[], key: SigningKey): JupyterMessage
     try {
       return JSON.parse(f.toString('utf8'));
     } catch (e) {
-      throw new Error(`Jupyter wire protocol: ${what} is not JSON (${(e as Error).message})`);
+      throw new Error(`Jupyter wire protocol: ${what} is not JSON (${(e as Error).message})`, { cause: e });
     }
   };
   return {
@@ -98,6 +100,7 @@ export function decodeMessage(frames: Buffer[], key: SigningKey): JupyterMessage
  *
  * @example
  * ```ts
+ * const parent = newHeader('execute_request', 'a-session-id');
  * const h = newHeader('comm_msg', parent.session);
  * ```
  */
@@ -118,7 +121,9 @@ export function newHeader(msgType: string, session: string, username = 'kernel')
  *
  * @example
  * ```ts
- * await socket.send(encodeMessage({ identities: [], header, parent_header: {}, metadata: {}, content, buffers: [] }, connection));
+ * const header = newHeader('status', 'a-session-id');
+ * const frames = encodeMessage({ header, parent_header: {}, metadata: {}, content: { execution_state: 'idle' } }, { key: 'secret' });
+ * frames.length; // 6: delimiter, signature, 4 JSON frames
  * ```
  */
 export function encodeMessage(msg: Omit<JupyterMessage<unknown>, 'buffers' | 'identities'> & { identities?: Buffer[]; buffers?: ArrayLike<number>[] }, key: SigningKey): Buffer[] {

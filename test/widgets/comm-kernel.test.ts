@@ -31,7 +31,7 @@ describe('widgets: the comm-enabled kernel over ZeroMQ (a Jupyter client playing
     const spec = JSON.parse(fs.readFileSync(kernelJson, 'utf8')) as { argv: string[] };
     assert.match(spec.argv.join(' '), /dist\/widgets\/kernel-main\.js kernel --config-path \{connection_file\}/, 'kernel/setup.sh registered the comm-enabled kernel');
     k = await KernelClient.start({ argv: spec.argv, cwd: path.join(REPO_ROOT, 'notebooks') });
-    await k.execute(SETUP);
+    await k.execute(`${SETUP}\nimport * as fdi from 'failure-directions/internal';`);
   });
 
   after(async () => {
@@ -61,7 +61,7 @@ describe('widgets: the comm-enabled kernel over ZeroMQ (a Jupyter client playing
     const m = await k.waitFor((x) => x.header.msg_type === 'comm_msg' && x.content.comm_id === 'version-1');
     assert.deepEqual(m.content.data, { version: '~2.1.4' });
     await k.send('comm_msg', { comm_id: 'version-1', data: { validated: true, frontend_version: '2.1.4' } });
-    const r = await k.execute(`console.log(JSON.stringify(fd.kernelHost()!.widgetFrontend));\nconst s1 = new fd.IntSlider({ value: 1, max: 10 });\nconsole.log(s1.modelId);`);
+    const r = await k.execute(`console.log(JSON.stringify(fdi.kernelHost()!.widgetFrontend));\nconst s1 = new fd.IntSlider({ value: 1, max: 10 });\nconsole.log(s1.modelId);`);
     const [frontend, id] = r.stdout.trim().split('\n');
     assert.deepEqual(JSON.parse(frontend), { protocol: 1, version: '2.1.4', validated: true });
     const open = openedBy(r.outputs).find((o) => o.id === id)!;
@@ -81,7 +81,7 @@ slider.observe(({ new: v }) => {
   if (v === 5) throw new RangeError('five is not allowed');
   if (v === 7) while (true) {} // stuck
   if (v === 8) {
-    fd.kernelHost()!.comms.currentSignal().addEventListener('abort', () => (aborted = true));
+    fdi.kernelHost()!.comms.currentSignal().addEventListener('abort', () => (aborted = true));
     return new Promise(() => {}); // never settles
   }
   seen.push(v as number);

@@ -10,8 +10,7 @@ export const SETUP = `import * as fd from 'failure-directions';
 import * as fs from 'fs';
 fd.init();`;
 
-export const FIXTURE = `// await: coloredMnist is async today and synchronous after the API change; await works for both.
-const { train, val, test } = await fd.coloredMnist({ trainCorr: 0.9, seed: 0 });
+export const FIXTURE = `const { train, val, test } = fd.coloredMnist({ trainCorr: 0.9, seed: 0 });
 const rng = new fd.Random(1);
 const D = 16;
 function featurize(s: fd.ImageDataset): fd.Matrix {
@@ -36,15 +35,16 @@ const valInput = fd.splitInput(val, zVal, colourModel(zVal));
 const testInput = fd.splitInput(test, zTest, colourModel(zTest));
 const dirs = new fd.FailureDirections({ seed: 0 });
 dirs.setPreprocess(zTrain);
-dirs.fit(valInput.latents, valInput.labels, valInput.preds, { classNames: val.classNames });
+dirs.fit(valInput);
 if (process.env.FD_WIDGET_TEST_DUMP) {
   fs.writeFileSync(process.env.FD_WIDGET_TEST_DUMP, JSON.stringify({
     dirs: dirs.toJSON(),
     input: { latents: Array.from(testInput.latents.data), rows: testInput.latents.rows, cols: testInput.latents.cols,
-      labels: Array.from(testInput.labels), preds: Array.from(testInput.preds), ids: testInput.ids },
+      labels: Array.from(testInput.labels), preds: Array.from(testInput.preds), ids: testInput.ids,
+      classNames: testInput.classNames, split: testInput.split, groups: testInput.groups },
   }));
 }
-console.log('fitted:', dirs.cv_.objects().map((r: any) => r.className + ' C=' + r.C).join(', '));`;
+console.log('fitted:', dirs.classSummary_.objects().map((r: any) => r.className + ' C=' + r.C).join(', '));`;
 
 const PANEL = `const panel = fd.cSliderPanel(dirs, testInput, { classId: 0, images: test, k: 8 });
 panel`;
