@@ -24,6 +24,8 @@ const PUBLIC = `
   auroc averagePrecision precisionAtKScore balancedAccuracy groupAccuracy worstGroupAccuracy
   Figure scoreHistogram projectionPlot cSweepPlot cSliderPlot precisionAtKPlot captionPlot imageStrip
   Matrix Random progress NotFittedError
+  cSliderPanel CSliderPanel CSliderPanelOptions IntSlider FloatSlider FloatLogSlider Dropdown HTML Label Output
+  HBox VBox Widget WidgetChange
 `;
 
 /** Every export of src/index.ts (values and types), as the compiler sees them. */
