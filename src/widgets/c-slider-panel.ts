@@ -445,11 +445,15 @@ export class CSliderPanel {
     const scores = this.dirs.scores(this.classInputOf(classId).input);
     const className = this.dirs.classNames_[classId] ?? String(classId);
     const fig = cSliderPlot(this.dirs, scores, { classId, topK: k, width: 900, title: `Class '${className}': scores and hardest samples vs C (precomputed)` });
-    const html = fig.toMimeBundle()['text/html'] as string;
+    const bundle = fig.toMimeBundle();
+    const html = bundle['text/html'] as string;
     const note = this.live
       ? 'Without a running kernel (an exported page, a notebook opened later) this precomputed slider over the cross-validation grid stands in for the live panel above.'
       : 'Live refitting needs the failure-directions kernel (tslab with comms: <code>bash kernel/setup.sh</code>); meanwhile, this slider holds fits precomputed over the cross-validation grid.';
+    // The Plotly JSON too: exports add its PNG for viewers that run no JavaScript, and JupyterLab's
+    // Plotly renderer draws it (there the style rule cannot hide it; the title says what it is).
     return {
+      'application/vnd.plotly.v1+json': bundle['application/vnd.plotly.v1+json'],
       'text/html': `<div class="fd-c-slider-fallback" data-panel="${this.id}"><div style="color:#555;font-size:12px;margin:4px 0">${note}</div>${html}</div>`,
       'text/plain': `${fig.toString()} (precomputed over C = ${this.dirs.options.Cs.map(formatC).join(', ')})`,
     };
