@@ -134,6 +134,27 @@ export class DuckSession {
     appender.closeSync();
   }
 
+  /** Creates (or replaces) a temporary table of INTEGER columns from arrays, through data chunks. */
+  async int32Table(name: string, columns: Record<string, ArrayLike<number>>, con: DuckDBConnection = this.connection): Promise<void> {
+    const duck = duckdbModule();
+    const names = Object.keys(columns);
+    await con.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(name)}(${names.map((c) => `${sqlIdent(c)} INTEGER`).join(', ')})`);
+    const n = names.length ? columns[names[0]].length : 0;
+    const appender = await con.createAppender(name);
+    for (let off = 0; off < n; off += 2048) {
+      const m = Math.min(2048, n - off);
+      const chunk = duck.DuckDBDataChunk.create(names.map(() => duck.INTEGER), m);
+      names.forEach((c, k) => {
+        const vec = chunk.getColumnVector(k) as unknown as { items: Int32Array; flush(): void };
+        const src = columns[c];
+        for (let i = 0; i < m; i++) vec.items[i] = src[off + i];
+        vec.flush();
+      });
+      appender.appendDataChunk(chunk);
+    }
+    appender.closeSync();
+  }
+
   /** Closes the database. Idempotent. */
   close(): void {
     if (this.closed) return;

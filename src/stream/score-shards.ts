@@ -87,6 +87,17 @@ interface Unit {
   file: string;
 }
 
+/** `FD_TRACE=1` prints the time of each phase to stderr (to see where a slow run spends it). */
+function tracer(): (what: string) => void {
+  if (!process.env.FD_TRACE) return () => undefined;
+  let t = performance.now();
+  return (what) => {
+    const n = performance.now();
+    process.stderr.write(`[scoreShards] ${what}: ${((n - t) / 1000).toFixed(3)}s\n`);
+    t = n;
+  };
+}
+
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
 function unitsOf(source: StreamSource, options: ScoreShardsOptions): { units: Unit[]; tag: string; shardIdx: number[] } {
@@ -204,16 +215,29 @@ export async function scoreShards(dirs: FailureDirections | DirectionsModel, sou
   const started = performance.now();
   const db = await openDuck({ threads: options.threads ?? 1, memoryLimit: options.memoryLimit, tempDirectory: staging });
   const readers = new Map<number, NpyReader>();
+  const trace = tracer();
   try {
     await prepareSource(db, source, model.classNames);
+    trace('prepare');
     const labelsAs = await resolveLabels(db, source, model.classNames, options.labelsAs, shardIdx);
-    if (options.checkDuplicates !== false) {
-      const dup = await duplicateId(db, source, shardIdx);
-      if (dup) {
-        const where = dup.where.map((w) => `shard ${w.shard} (${path.basename(source.shards[w.shard].embeddings)}) row ${w.row}`).join(' and ');
-        throw new Error(`id ${JSON.stringify(dup.id)} appears more than once: at ${where}; ids must be unique (name another id column with columns: { id })`);
-      }
-    }
+    trace('labels checked');
+    // The duplicate-id check runs on its own connection, overlapping the scoring; a duplicate stops the run.
+    const dupCon = await db.connect();
+    let dupState: { done: boolean; error: Error | null } = { done: false, error: null };
+    const dupCheck =
+      options.checkDuplicates === false
+        ? Promise.resolve()
+        : duplicateId(db, source, shardIdx, dupCon).then((dup) => {
+            if (dup) {
+              const where = dup.where.map((w) => `shard ${w.shard} (${path.basename(source.shards[w.shard].embeddings)}) row ${w.row}`).join(' and ');
+              throw new Error(`id ${JSON.stringify(dup.id)} appears more than once: at ${where}; ids must be unique (name another id column with columns: { id })`);
+            }
+          });
+    dupCheck.then(
+      () => (dupState = { done: true, error: null }),
+      (e: Error) => (dupState = { done: true, error: e }),
+    );
+    trace('ids checked');
     const scorer = rowScorer(model.params, { engine: options.engine });
     const topk = new ClassTopK(model.classNames.length, topK);
     const total = units.reduce((a, u) => a + u.end - u.start, 0);
@@ -230,6 +254,8 @@ export async function scoreShards(dirs: FailureDirections | DirectionsModel, sou
     for (let k = 0; k < units.length; k++) {
       const u = units[k];
       const { values: labels, nulls } = await pendingLabels;
+      trace(`part ${k}: labels`);
+      if (dupState.error) throw dupState.error;
       if (nulls) throw new Error(`shard ${u.shard}: ${nulls} rows of ${u.start}..${u.end - 1} have no label`);
       if (k + 1 < units.length) pendingLabels = fetchLabels(units[k + 1]);
       const sh = source.shards[u.shard];
@@ -258,16 +284,22 @@ export async function scoreShards(dirs: FailureDirections | DirectionsModel, sou
         const rate = done / secs;
         bar.tick(m, `${Math.round(rate).toLocaleString('en-US')} rows/s, ETA ${fmtDuration((total - done) / rate)}`);
       }
+      trace(`part ${k}: scored`);
       let f = 0;
       for (let i = 0; i < n; i++) if (scores[i] < 0) f++;
       flagged += f;
       partInfo.push({ file: u.file, shard: u.shard, start: u.start, end: u.end, flagged: f });
       // The previous part's write overlaps with this part's scoring; one write at a time.
       await pendingWrite;
+      trace(`part ${k}: previous write done`);
       pendingWrite = writePart(db, writer, source, u, scores, labelsAs, path.join(staging, u.file));
     }
     await pendingWrite;
+    trace('last write done');
     await pendingLabels.catch(() => undefined);
+    await dupCheck;
+    dupCon.closeSync();
+    trace('ids checked');
     writer.closeSync();
     for (const r of readers.values()) r.close();
     readers.clear();
@@ -275,8 +307,8 @@ export async function scoreShards(dirs: FailureDirections | DirectionsModel, sou
     const stagedParts = partInfo.map((p) => path.join(staging, p.file));
     const hardestFile = `topk/hardest-${tag}.parquet`;
     const easiestFile = `topk/easiest-${tag}.parquet`;
-    const hardest = await writeTopK(db, topk, 'hardest', model, stagedParts, path.join(staging, hardestFile));
-    const easiest = await writeTopK(db, topk, 'easiest', model, stagedParts, path.join(staging, easiestFile));
+    const { hardest, easiest } = await writeTopK(db, topk, model, stagedParts, { hardest: path.join(staging, hardestFile), easiest: path.join(staging, easiestFile) });
+    trace('top-K resolved');
     db.close();
     bar.done();
     // Move into place, then the manifest (the range becomes visible only now).
@@ -332,21 +364,37 @@ async function writePart(db: DuckSession, con: Awaited<ReturnType<DuckSession['c
   );
 }
 
-/** The heap rows of one side as an Arquero table (joined with the written parts) and a Parquet file. */
-async function writeTopK(db: DuckSession, topk: ClassTopK, side: 'hardest' | 'easiest', model: StreamModel, parts: string[], file: string): Promise<ColumnTable> {
-  const e = topk.entries(side);
-  await db.run(`CREATE OR REPLACE TEMP TABLE fd_top(label INTEGER, rankInClass INTEGER, shard INTEGER, row BIGINT)`);
-  if (e.label.length) {
-    const values = e.label.map((_, i) => `(${e.label[i]}, ${e.rankInClass[i]}, ${e.shard[i]}, ${e.row[i]})`);
-    for (let i = 0; i < values.length; i += 5000) await db.run(`INSERT INTO fd_top VALUES ${values.slice(i, i + 5000).join(', ')}`);
-  }
+/**
+ * The heaps' rows as Arquero tables (joined with the written parts for their ids and predictions,
+ * in one scan for both sides) and as Parquet files.
+ */
+async function writeTopK(db: DuckSession, topk: ClassTopK, model: StreamModel, parts: string[], files: { hardest: string; easiest: string }): Promise<{ hardest: ColumnTable; easiest: ColumnTable }> {
+  const h = topk.entries('hardest');
+  const e = topk.entries('easiest');
+  const cat = <T>(a: T[], b: T[]) => [...a, ...b];
+  await db.int32Table('fd_top', {
+    side: [...new Array(h.label.length).fill(0), ...new Array(e.label.length).fill(1)],
+    label: cat(h.label, e.label),
+    rankInClass: cat(h.rankInClass, e.rankInClass),
+    shard: cat(h.shard, e.shard),
+    row: cat(h.row, e.row),
+  });
   const names = `[${model.classNames.map(sqlString).join(', ')}]`;
-  const sql =
-    `SELECT t.label, list_extract(${names}, t.label + 1) AS className, t.rankInClass, p.score, p.id, p.pred, ` +
-    `CASE WHEN p.pred IS NULL THEN NULL ELSE list_extract(${names}, p.pred + 1) END AS predName, p.correct, p.confidence, p.flagged, t.shard, t.row ` +
-    `FROM fd_top t JOIN read_parquet([${parts.map(sqlString).join(', ')}]) p ON p.shard = t.shard AND p.row = t.row ORDER BY t.label, t.rankInClass`;
-  await db.run(`COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet)`);
-  return db.table(`SELECT * FROM read_parquet(${sqlString(file)}) ORDER BY label, rankInClass`);
+  const trace = tracer();
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE fd_top_rows AS SELECT t.side, t.label, list_extract(${names}, t.label + 1) AS className, t.rankInClass, p.score, p.id, p.pred, ` +
+      `CASE WHEN p.pred IS NULL THEN NULL ELSE list_extract(${names}, p.pred + 1) END AS predName, p.correct, p.confidence, p.flagged, t.shard, p.row ` +
+      `FROM fd_top t JOIN read_parquet([${parts.map(sqlString).join(', ')}]) p ON p.shard = t.shard AND p.row = t.row`,
+  );
+  trace('top-K joined');
+  const out: Record<string, ColumnTable> = {};
+  for (const [side, k] of [['hardest', 0], ['easiest', 1]] as const) {
+    const sel = `SELECT * EXCLUDE (side) FROM fd_top_rows WHERE side = ${k} ORDER BY label, rankInClass`;
+    await db.run(`COPY (${sel}) TO ${sqlString(files[side])} (FORMAT parquet)`);
+    out[side] = await db.table(sel);
+    trace(`top-K ${side}`);
+  }
+  return { hardest: out.hardest, easiest: out.easiest };
 }
 
 /** JSON with a trailing newline, written atomically. */

@@ -450,14 +450,15 @@ export function classIdSql(expr: string, mode: LabelsAs): string {
   return mode === 'names' ? `CAST(enum_code(CAST(CAST(${expr} AS VARCHAR) AS fd_class)) AS INTEGER)` : `CAST(${expr} AS INTEGER)`;
 }
 
-/** The first duplicated id among shards `[a, b)`, or null. */
-export async function duplicateId(db: DuckSession, s: StreamSource, shardIdx: number[]): Promise<null | { id: string; where: Array<{ shard: number; row: number }> }> {
+/**
+ * The first duplicated id among the given shards, with its first two places, or null. One hash
+ * aggregate finds whether any id repeats; only then is the repeated id located.
+ */
+export async function duplicateId(db: DuckSession, s: StreamSource, shardIdx: number[], con?: Parameters<DuckSession['rows']>[1]): Promise<null | { id: string; where: Array<{ shard: number; row: number }> }> {
   if (s.columns.id === null) return null;
   const rel = shardsSql(s, shardIdx);
-  const r = await db.rows(
-    `SELECT __fd_id AS id, list({'shard': __fd_shard, 'row': __fd_row} ORDER BY __fd_shard, __fd_row)[1:2] AS at FROM (${rel}) GROUP BY __fd_id HAVING count(*) > 1 ORDER BY min(__fd_shard), min(__fd_row) LIMIT 1`,
-  );
+  const r = await db.rows(`SELECT __fd_id AS id FROM (${rel}) GROUP BY __fd_id HAVING count(*) > 1 LIMIT 1`, con);
   if (!r.length) return null;
-  const at = (r[0].at as Array<{ shard: unknown; row: unknown }>).map((x) => ({ shard: Number(x.shard), row: Number(x.row) }));
-  return { id: String(r[0].id), where: at };
+  const at = await db.rows(`SELECT __fd_shard AS shard, __fd_row AS row FROM (${rel}) WHERE __fd_id = ${sqlString(String(r[0].id))} ORDER BY 1, 2 LIMIT 2`, con);
+  return { id: String(r[0].id), where: at.map((x) => ({ shard: Number(x.shard), row: Number(x.row) })) };
 }

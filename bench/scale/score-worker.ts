@@ -1,0 +1,25 @@
+/**
+ * One scoring run of `npm run bench:scale` in its own process (so its peak RSS is its own):
+ * node --import tsx bench/scale/score-worker.ts <folder> <nShards> <model.json> <out>
+ * Prints one JSON line: rows, seconds (source checks + scoring + heaps + writing), rows/s, peak RSS.
+ */
+import * as fs from 'node:fs';
+import { FailureDirections } from '../../src/directions/failure-directions';
+import { setProgressSink } from '../../src/progress';
+import { clipRetrievalFolder, scoreShards } from '../../src/stream';
+
+async function main() {
+  const [folder, nShards, modelFile, out] = process.argv.slice(2);
+  setProgressSink(null);
+  const dirs = FailureDirections.fromJSON(fs.readFileSync(modelFile, 'utf8'));
+  const t0 = performance.now();
+  const src = await clipRetrievalFolder(folder);
+  const run = await scoreShards(dirs, src, { out, shards: [0, Number(nShards)], topK: 100 });
+  const seconds = (performance.now() - t0) / 1000;
+  const peak = process.resourceUsage().maxRSS * 1024;
+  console.log(JSON.stringify({ rows: run.rows, seconds, rowsPerSecond: run.rows / seconds, scoringSeconds: run.seconds, peakRssBytes: peak, engine: run.engine, flagged: run.flagged }));
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
