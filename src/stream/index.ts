@@ -12,3 +12,5 @@ export { BoundedHeap, ClassTopK } from './top-k';
 export type { TopKEntry } from './top-k';
 export { openDuck, DuckSession } from './duckdb';
 export type { DuckOptions } from './duckdb';
+export { selectFromPoolStream, retrieveByCaptionStream } from './pool';
+export type { SelectFromPoolStreamOptions, StreamedPoolSelection, RetrieveByCaptionStreamOptions, StreamedCaptionRetrieval } from './pool';
