@@ -4,18 +4,28 @@ written the way a NumPy user would, on memory-mapped float16 shards (np.load(mma
 Per shard, in chunks: widen to float32, whiten with the train mean / std, L2-normalise, score with the
 row's class SVM (z @ W.T then the row's own column: one BLAS GEMM, the fastest NumPy formulation at
 100 classes), write the shard's scores (.npy); then the 100 hardest / easiest per class with
-argpartition. Prints one JSON line: rows, seconds, rows/s, peak RSS (ru_maxrss, which counts the
-mapped file pages it touched, as the kernel accounts them).
+argpartition. Prints one JSON line: rows, seconds, rows/s, CPU seconds, peak RSS (VmHWM, which counts
+the mapped file pages it touched, as the kernel accounts them).
 
 usage: peer.py <folder> <n_shards> <model_dir> <out_dir> [chunk]
 """
 import json, os, resource, sys, time
 import numpy as np
 
+def peak_rss():
+    # VmHWM is per address space (reset by exec); ru_maxrss would include the forking parent's pages.
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
 def main():
     folder, n_shards, model_dir, out_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     chunk = int(sys.argv[5]) if len(sys.argv) > 5 else 8192
     t0 = time.perf_counter()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = ru0.ru_utime + ru0.ru_stime
     mean = np.load(os.path.join(model_dir, 'mean.npy')).astype(np.float32)
     inv = np.load(os.path.join(model_dir, 'inv_std.npy')).astype(np.float32)
     W = np.load(os.path.join(model_dir, 'coef.npy')).astype(np.float32)
@@ -59,7 +69,9 @@ def main():
             part = np.argpartition(s, k - 1)[:k]
             hardest[c] = idx[part[np.argsort(s[part], kind='stable')]]
     secs = time.perf_counter() - t0
-    print(json.dumps({'rows': rows, 'seconds': secs, 'rowsPerSecond': rows / secs, 'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 'hardestClasses': len(hardest)}))
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = ru.ru_utime + ru.ru_stime - cpu0
+    print(json.dumps({'rows': rows, 'seconds': secs, 'rowsPerSecond': rows / secs, 'cpuSeconds': cpu, 'peakRssBytes': peak_rss(), 'hardestClasses': len(hardest)}))
 
 if __name__ == '__main__':
     main()

@@ -51,6 +51,11 @@ export interface RowScorer {
    * (already checked to be in range) into `out`. Returns -1, or the first row holding a non-finite value.
    */
   score(x: Uint8Array, kind: RowKind, rows: number, labels: Int32Array, out: Float64Array): number;
+  /**
+   * A buffer of at least `bytes` inside the kernel's own memory: rows read into it are scored without
+   * a copy (valid until the next call). Absent for the JavaScript kernel.
+   */
+  inputBuffer?(bytes: number): Buffer;
 }
 
 // ---------------------------------------------------------------- plain JavaScript
@@ -341,17 +346,32 @@ function wasmScorer(p: ScoreParams, mod: WebAssembly.Module): RowScorer {
   new Float64Array(memory.buffer, invOff, d).set(p.invStd);
   new Float64Array(memory.buffer, coefOff, p.coef.length).set(p.coef);
   new Float64Array(memory.buffer, biasOff, p.nClasses).set(p.intercept);
+  // Layout per call: cls (rows x i32) | out (rows x f64) | x, sized for up to `cap` rows; x is placed
+  // at a fixed offset so that `inputBuffer` can hand it out before the row count is known.
+  let cap = 0;
+  let xOff = fixedEnd;
+  const reserve = (rows: number, bytes: number) => {
+    if (rows > cap) {
+      cap = Math.max(rows, 8192);
+      xOff = align16(align16(fixedEnd + cap * 4) + cap * 8);
+    }
+    grow(xOff + bytes);
+  };
   return {
     engine: 'wasm-simd',
+    inputBuffer(bytes) {
+      reserve(Math.ceil(bytes / (d * 2)), bytes);
+      return Buffer.from(memory.buffer, xOff, bytes);
+    },
     score(x, kind, rows, labels, out) {
+      reserve(rows, x.byteLength);
       const clsOff = fixedEnd;
-      const outOff = align16(clsOff + rows * 4);
-      const xOff = align16(outOff + rows * 8);
-      grow(xOff + x.byteLength);
+      const outOff = align16(clsOff + cap * 4);
       const buf = memory.buffer;
       const cls = new Int32Array(buf, clsOff, rows);
       for (let i = 0; i < rows; i++) cls[i] = p.hasSvm[labels[i]] ? labels[i] : -1;
-      new Uint8Array(buf, xOff, x.byteLength).set(x);
+      // Rows read by inputBuffer are already in place.
+      if (!(x.buffer === buf && x.byteOffset === xOff)) new Uint8Array(buf, xOff, x.byteLength).set(x);
       const bad = score(xOff, rows, d, kind === 'f2' ? 0 : 1, meanOff, invOff, coefOff, biasOff, clsOff, outOff, p.normalize ? 1 : 0);
       out.set(new Float64Array(memory.buffer, outOff, rows));
       return bad;

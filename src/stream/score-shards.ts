@@ -270,7 +270,8 @@ export async function scoreShards(dirs: FailureDirections | DirectionsModel, sou
       const kind = sh.dtype === 'f2' ? 'f2' : 'f4';
       for (let w = 0; w < n; w += windowRows) {
         const m = Math.min(windowRows, n - w);
-        raw = await reader.readRaw(u.start + w, m, raw);
+        // Read straight into the kernel's memory when it has some (no copy).
+        raw = await reader.readRaw(u.start + w, m, scorer.inputBuffer?.(m * reader.rowBytes) ?? raw);
         const bad = scorer.score(raw, kind, m, labels.subarray(w, w + m), scores.subarray(w, w + m));
         if (bad >= 0) {
           const row = u.start + w + bad;
@@ -359,7 +360,7 @@ async function writePart(db: DuckSession, con: Awaited<ReturnType<DuckSession['c
     `COPY (SELECT m.__fd_id AS id, ${label} AS label, ${pred} AS pred, (${label} = ${pred}) AS correct, m.__fd_conf AS confidence, ` +
       `s.score AS score, (s.score < 0) AS flagged, m.__fd_shard AS shard, m.__fd_row AS row ` +
       `FROM (${rowsSql(source, u.shard, u.start, u.end)}) m JOIN fd_part s ON s.row = m.__fd_row ORDER BY m.__fd_row) ` +
-      `TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`,
+      `TO ${sqlString(file)} (FORMAT parquet, COMPRESSION snappy)`,
     con,
   );
 }

@@ -121,7 +121,14 @@ export class ScoresDb {
     if (cols.length) await this.needMetadata(cols, caller);
     const order = side === 'hardest' ? 'score ASC' : 'score DESC';
     const where = `WHERE NOT isnan(score)${this.classFilter(options.classId, caller, ' AND')}`;
-    const ranked = `SELECT *, (row_number() OVER (PARTITION BY label ORDER BY ${order}, shard, row) - 1)::INTEGER AS rankInClass FROM scores ${where} QUALIFY rankInClass < ${k}`;
+    // Every range kept its K most extreme rows per class in heaps while scoring: when k fits in K, the
+    // answer lies in the union of those small files (exact), not in a scan of every row.
+    const heapK = Math.min(...this.manifests.map((m) => m.topK.k));
+    const from =
+      k <= heapK
+        ? `(SELECT * EXCLUDE (rankInClass) FROM read_parquet([${this.manifests.map((m) => sqlString(path.join(this.folder, m.topK[side]))).join(', ')}]))`
+        : 'scores';
+    const ranked = `SELECT *, (row_number() OVER (PARTITION BY label ORDER BY ${order}, shard, row) - 1)::INTEGER AS rankInClass FROM ${from} ${where} QUALIFY rankInClass < ${k}`;
     const base = `SELECT label, className, rankInClass, score, id, pred, predName, correct, confidence, flagged, shard, row FROM (${ranked})`;
     if (!cols.length) return this.db.table(`${base} ORDER BY label, rankInClass`);
     // Join the metadata of the selected rows only, shard by shard.

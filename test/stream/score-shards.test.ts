@@ -68,6 +68,13 @@ describe('stream: scoreShards and scoresDb', function () {
         assert.deepEqual(fromDb.filter(`d => d.label === ${c}`).array('id'), wantIds, `${side} DuckDB class ${c}`);
       }
     }
+    // k beyond the heaps' K: a full scan, same order.
+    const six = await db.hardest({ k: 6 });
+    for (let c = 0; c < 3; c++) {
+      const idx = Array.from({ length: 900 }, (_, i) => i).filter((i) => pool.labels[i] === c && !Number.isNaN(want[i]));
+      idx.sort((a, b) => score[a] - score[b] || a - b);
+      assert.deepEqual(six.filter(`d => d.label === ${c}`).array('id'), idx.slice(0, 6).map((i) => `img/${String(i).padStart(5, '0')}.jpg`), `full scan class ${c}`);
+    }
     assert.deepEqual(heapColumns(run.hardest), ['label', 'className', 'rankInClass', 'score', 'id', 'pred', 'predName', 'correct', 'confidence', 'flagged', 'shard', 'row']);
     db.close();
   });
