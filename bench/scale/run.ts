@@ -141,8 +141,9 @@ async function main() {
     if (!keep) fs.rmSync(ours, { recursive: true, force: true });
   }
   const outJson = { command: `npm run bench:scale${args.length ? ' -- ' + args.join(' ') : ''}`, dim: d, classes: C, shardRows, dtype: 'float16', results };
-  const resultsDir = path.join(root, 'bench', 'results');
-  const name = quick ? 'scale-quick' : 'scale';
+  // A quick (smoke) run reports under out/, the full run in bench/results/.
+  const resultsDir = quick ? path.join(root, 'out') : path.join(root, 'bench', 'results');
+  const name = quick ? 'bench-scale-quick' : 'scale';
   fs.writeFileSync(path.join(resultsDir, `${name}.json`), JSON.stringify(outJson, null, 1) + '\n');
   const lines = [
     `| rows (x ${d}, float16) | NumPy mmap rows/s | failure-directions rows/s | ratio (wall) | ratio (CPU time) | NumPy peak RSS | failure-directions peak RSS | 100 hardest per class (DuckDB) | 101 hardest (full scan) |`,
