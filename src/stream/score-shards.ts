@@ -351,15 +351,21 @@ export async function scoreShards(dirs: FailureDirections | DirectionsModel, sou
   }
 }
 
-/** Writes one part: the unit's metadata rows joined with their scores, as Parquet. */
+/**
+ * Writes one part: the unit's metadata rows next to their scores, as Parquet. Both sides are in row
+ * order, so they are paired by position (no hash join, no sort); a check on every row turns any
+ * misalignment into an error instead of a wrong pairing.
+ */
 async function writePart(db: DuckSession, con: Awaited<ReturnType<DuckSession['connect']>>, source: StreamSource, u: Unit, scores: Float64Array, labelsAs: LabelsAs, file: string): Promise<void> {
   await db.rowScoreTable('fd_part', u.start, scores, con);
   const label = classIdSql('m.__fd_label', labelsAs);
   const pred = `CASE WHEN m.__fd_pred IS NULL THEN NULL ELSE ${classIdSql('m.__fd_pred', labelsAs)} END`;
   await db.run(
     `COPY (SELECT m.__fd_id AS id, ${label} AS label, ${pred} AS pred, (${label} = ${pred}) AS correct, m.__fd_conf AS confidence, ` +
-      `s.score AS score, (s.score < 0) AS flagged, m.__fd_shard AS shard, m.__fd_row AS row ` +
-      `FROM (${rowsSql(source, u.shard, u.start, u.end)}) m JOIN fd_part s ON s.row = m.__fd_row ORDER BY m.__fd_row) ` +
+      `CASE WHEN s.row = m.__fd_row THEN s.score ELSE error('scoreShards: rows out of order in shard ${u.shard}') END AS score, ` +
+      `(s.score < 0) AS flagged, m.__fd_shard AS shard, m.__fd_row AS row ` +
+      // A predictions table joined by id does not keep the metadata's order: sort those rows first.
+      `FROM (${rowsSql(source, u.shard, u.start, u.end)}${source.predictions ? ' ORDER BY __fd_row' : ''}) m POSITIONAL JOIN fd_part s) ` +
       `TO ${sqlString(file)} (FORMAT parquet, COMPRESSION snappy)`,
     con,
   );

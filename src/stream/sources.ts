@@ -457,8 +457,19 @@ export function classIdSql(expr: string, mode: LabelsAs): string {
 export async function duplicateId(db: DuckSession, s: StreamSource, shardIdx: number[], con?: Parameters<DuckSession['rows']>[1]): Promise<null | { id: string; where: Array<{ shard: number; row: number }> }> {
   if (s.columns.id === null) return null;
   const rel = shardsSql(s, shardIdx);
-  const r = await db.rows(`SELECT __fd_id AS id FROM (${rel}) GROUP BY __fd_id HAVING count(*) > 1 LIMIT 1`, con);
-  if (!r.length) return null;
-  const at = await db.rows(`SELECT __fd_shard AS shard, __fd_row AS row FROM (${rel}) WHERE __fd_id = ${sqlString(String(r[0].id))} ORDER BY 1, 2 LIMIT 2`, con);
-  return { id: String(r[0].id), where: at.map((x) => ({ shard: Number(x.shard), row: Number(x.row) })) };
+  // Aggregate 64-bit hashes of the ids (a much smaller hash table than the strings); a repeated hash
+  // is then confirmed on the ids themselves, so a hash collision is never reported as a duplicate.
+  const hashes = await db.rows(`SELECT h FROM (SELECT hash(__fd_id) AS h FROM (${rel})) GROUP BY h HAVING count(*) > 1 LIMIT 16`, con);
+  for (const { h } of hashes) {
+    const r = await db.rows(
+      `SELECT __fd_id AS id, list({'shard': __fd_shard, 'row': __fd_row} ORDER BY __fd_shard, __fd_row)[1:2] AS at FROM (${rel}) WHERE hash(__fd_id) = ${String(h)}::UBIGINT ` +
+        `GROUP BY __fd_id HAVING count(*) > 1 ORDER BY min(__fd_shard), min(__fd_row) LIMIT 1`,
+      con,
+    );
+    if (r.length) {
+      const at = (r[0].at as Array<{ shard: unknown; row: unknown }>).map((x) => ({ shard: Number(x.shard), row: Number(x.row) }));
+      return { id: String(r[0].id), where: at };
+    }
+  }
+  return null;
 }
