@@ -406,14 +406,20 @@ export async function resolveLabels(db: DuckSession, s: StreamSource, classNames
     const sh = s.shards[Number(r.shard)];
     return ` (first at shard ${r.shard}, row ${r.row}${sh.metadata ? ` of ${sh.metadata}` : ''})`;
   };
-  const values = async (col: string) => (await db.rows(`SELECT DISTINCT CAST(${col} AS VARCHAR) AS v FROM (${rel}) WHERE ${col} IS NOT NULL`)).map((r) => String(r.v));
-  const labels = await values('__fd_label');
-  const nulls = await db.rows(`SELECT __fd_shard AS shard, __fd_row AS row, __fd_id AS id FROM (${rel}) WHERE __fd_label IS NULL ORDER BY 1, 2 LIMIT 1`);
-  if (nulls.length) {
+  // One scan: missing labels, and the distinct label and prediction values.
+  const scan = (
+    await db.rows(
+      `SELECT count(*) FILTER (WHERE __fd_label IS NULL) AS nulls, list(DISTINCT CAST(__fd_label AS VARCHAR)) FILTER (WHERE __fd_label IS NOT NULL) AS labels, ` +
+        `list(DISTINCT CAST(__fd_pred AS VARCHAR)) FILTER (WHERE __fd_pred IS NOT NULL) AS preds FROM (${rel})`,
+    )
+  )[0];
+  const labels = ((scan.labels as string[] | null) ?? []).map(String);
+  const preds = ((scan.preds as string[] | null) ?? []).map(String);
+  if (Number(scan.nulls) > 0) {
+    const nulls = await db.rows(`SELECT __fd_shard AS shard, __fd_row AS row, __fd_id AS id FROM (${rel}) WHERE __fd_label IS NULL ORDER BY 1, 2 LIMIT 1`);
     const sh = s.shards[Number(nulls[0].shard)];
     throw new Error(`no label for id ${JSON.stringify(nulls[0].id)} at shard ${nulls[0].shard}, row ${nulls[0].row} (${s.predictions ? `not in the predictions table ${s.predictions.file}` : `empty in ${sh.metadata ?? s.metadataTable}`})`);
   }
-  const preds = await values('__fd_pred');
   const all = [...new Set([...labels, ...preds])];
   const isId = (v: string) => /^\d+$/.test(v) && Number(v) < classNames.length;
   let mode: LabelsAs;
