@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FailureDirections } from '../../src/directions/failure-directions';
 import { loadNpy, readNpy, saveNpy } from '../../src/embed/npy';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 import { openDuck, sqlString } from '../../src/stream/duckdb';
 import { streamModel } from '../../src/stream/model';
 
@@ -96,7 +96,8 @@ async function main() {
   console.log(`[bench:scale] fitting ${C} per-class SVMs on a 30,000-row validation sample`);
   const dirs = new FailureDirections({ seed: 0, Cs: [0.001, 0.01, 0.1, 1] }).setPreprocess(loadNpy(path.join(dir, 'fit', 'train.npy')));
   const classNames = Array.from({ length: C }, (_, c) => `class_${String(c).padStart(3, '0')}`);
-  dirs.fit(loadNpy(path.join(dir, 'fit', 'val.npy')), readNpy(path.join(dir, 'fit', 'val_labels.npy')).data as Int32Array, readNpy(path.join(dir, 'fit', 'val_preds.npy')).data as Int32Array, { classNames });
+  const valLabels = readNpy(path.join(dir, 'fit', 'val_labels.npy')).data as Int32Array;
+  dirs.fit({ latents: loadNpy(path.join(dir, 'fit', 'val.npy')), labels: valLabels, preds: readNpy(path.join(dir, 'fit', 'val_preds.npy')).data as Int32Array, classNames, ids: Array.from(valLabels, (_, i) => i), split: 'val' });
   fs.writeFileSync(modelFile, JSON.stringify(dirs.toJSON({ data: false })));
   const m = streamModel(dirs);
   const p = m.params;

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { FailureDirections } from '../../src/directions/failure-directions';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 import { clipRetrievalFolder, scoreShards } from '../../src/stream';
 
 async function main() {

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FailureDirections } from '../directions/failure-directions';
-import { progressLine, setProgressSink, terminalSink } from '../progress';
+import { progressLine, setProgressSink, terminalSink } from '../util/progress';
 import { scoresDb } from './scores-db';
 import { scoreShards } from './score-shards';
 import { clipRetrievalFolder, npyShards, type ColumnNames, type LabelsAs, type StreamSource } from './sources';

@@ -12,7 +12,7 @@ import type { FailureDirections } from '../directions/failure-directions';
 import type { SelectionMethod } from '../directions/select-from-pool';
 import { isJointEncoder, type Encoder } from '../embed/encoder';
 import { openNpy, type NpyReader } from '../embed/npy';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import { DuckSession, openDuck } from './duckdb';
 import { streamModel, type DirectionsModel } from './model';
 import { rowScorer, type ScoreParams } from './score-kernel';

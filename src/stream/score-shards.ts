@@ -18,10 +18,10 @@
 import type { ColumnTable } from 'arquero';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../data/cache';
+import { writeFileAtomic } from '../util/fs-atomic';
 import type { FailureDirections } from '../directions/failure-directions';
 import { openNpy, type NpyReader } from '../embed/npy';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import { DuckSession, openDuck, sqlString } from './duckdb';
 import { streamModel, type DirectionsModel, type StreamModel } from './model';
 import { rowScorer } from './score-kernel';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FailureDirections } from '../../src/directions/failure-directions';
 import { loadNpy, saveNpy } from '../../src/embed/npy';
-import { Matrix } from '../../src/matrix';
+import { Matrix } from '../../src/util/matrix';
 import { openDuck, sqlString } from '../../src/stream/duckdb';
 import { syntheticSplits, type Split } from '../directions/synthetic';
 
@@ -17,8 +17,7 @@ export const CLASS_NAMES = ['cat', 'dog', 'fox', 'owl'];
 export function fittedModel(seed = 0, pool = 900) {
   const s = syntheticSplits(seed, { nClasses: 4, d: 16, sizes: { train: 600, val: 800, test: pool } });
   const dirs = new FailureDirections({ seed: 0, Cs: [0.01, 0.1, 1] }).setPreprocess(s.train.latents);
-  // The fit call is the one line to update for the issue-10 API (fit(splitInput)).
-  dirs.fit(s.val.latents, s.val.labels, s.val.preds, { classNames: CLASS_NAMES });
+  dirs.fit({ latents: s.val.latents, labels: s.val.labels, preds: s.val.preds, classNames: CLASS_NAMES, ids: Array.from({ length: s.val.labels.length }, (_, i) => i), split: 'val' });
   return { dirs, pool: s.test };
 }
 

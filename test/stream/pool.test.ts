@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { escape as aqEscape } from 'arquero';
 import { selectFromPool } from '../../src/directions/select-from-pool';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 import { clipRetrievalFolder, retrieveByCaptionStream, selectFromPoolStream } from '../../src/stream';
 import { asFloat16, fittedModel, writeClipFolder } from './fixtures';
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 import { clipRetrievalFolder, npyShards, scoreShards, scoresDb } from '../../src/stream';
 import { asFloat16, fittedModel, metadataOf, rowsOf, writeClipFolder, writeTable } from './fixtures';
 
@@ -33,7 +33,7 @@ describe('stream: scoreShards and scoresDb', function () {
     assert.ok(!fs.readdirSync(out).some((f) => f.startsWith('.partial')), 'no staging folder left');
     // Reference: the estimator on the same (float16-rounded) rows.
     const lat = asFloat16(pool.latents, root);
-    const want = dirs.decisionFunction(lat, pool.labels);
+    const want = dirs.decisionFunction({ latents: lat, labels: pool.labels });
     const db = await scoresDb(out);
     const t = await db.query('SELECT * FROM scores ORDER BY shard, row');
     assert.equal(t.numRows(), 900);
@@ -147,7 +147,7 @@ describe('stream: scoreShards and scoresDb', function () {
     await writeTable(path.join(dir, 'meta.csv'), csvCols);
     const src = await npyShards([path.join(dir, 'emb_0.npy'), path.join(dir, 'emb_1.npy')], { metadata: path.join(dir, 'meta.csv'), split: 'pool' });
     const run = await scoreShards(dirs, src, { out: path.join(dir, 'out'), topK: 3 });
-    const want = dirs.decisionFunction(lat, pool.labels);
+    const want = dirs.decisionFunction({ latents: lat, labels: pool.labels });
     const db = await scoresDb(path.join(dir, 'out'));
     const t = await db.query('SELECT id, score, shard, row FROM scores ORDER BY shard, row');
     (t.array('score') as Float64Array).forEach((s, i) => assert.ok(Number.isNaN(want[i]) ? Number.isNaN(s) : Math.abs(s - want[i]) < 1e-6 * (1 + Math.abs(want[i])), `row ${i}`));
@@ -232,7 +232,7 @@ describe('stream: scoreShards and scoresDb', function () {
     const b = await scoresDb(path.join(folder, 'j'));
     const sa = (await a.query('SELECT score FROM scores ORDER BY shard, row')).array('score') as Float64Array;
     const sb = (await b.query('SELECT score FROM scores ORDER BY shard, row')).array('score') as Float64Array;
-    const want = dirs.decisionFunction(pool.latents, pool.labels);
+    const want = dirs.decisionFunction({ latents: pool.latents, labels: pool.labels });
     for (let i = 0; i < 900; i++) {
       if (Number.isNaN(want[i])) {
         assert.ok(Number.isNaN(sa[i]) && Number.isNaN(sb[i]), `row ${i}`);
