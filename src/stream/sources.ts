@@ -298,6 +298,10 @@ export async function npyShards(files: string[], options: NpyShardsOptions): Pro
   if (options == null || options.metadata == null) throw new TypeError('npyShards: pass { metadata: table } (a Parquet or CSV of ids, labels and predictions)');
   const per = Array.isArray(options.metadata);
   if (per && options.metadata.length !== files.length) throw new RangeError(`npyShards: ${options.metadata.length} metadata tables for ${files.length} shards`);
+  if (per) {
+    const csv = (options.metadata as string[]).find((f) => formatOf(f) === 'csv');
+    if (csv !== undefined) throw new Error(`npyShards: ${csv}: per-shard metadata tables must be Parquet (row order is read from the file); for CSV, pass one table covering all shards in order`);
+  }
   const list = files.map((file, i) => ({ file, array: options.array, metadata: per ? (options.metadata as string[])[i] : null }));
   return finishSource('npy-shards', null, list, per ? null : (options.metadata as string), options);
 }

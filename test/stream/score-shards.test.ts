@@ -189,6 +189,8 @@ describe('stream: scoreShards and scoresDb', function () {
     const e1 = path.join(f, 'img_emb', 'img_emb_1.npy');
     fs.truncateSync(e1, fs.statSync(e1).size - 10);
     await assert.rejects(clipRetrievalFolder(f), /shard 1: .*img_emb_1\.npy: truncated: shape \(100, 16\) of <f2 needs 3200 bytes of data, the file has 3190/);
+    // per-shard CSV tables (their row order cannot be read back): refused with the alternative
+    await assert.rejects(npyShards([path.join(f, 'img_emb', 'img_emb_0.npy')], { metadata: [path.join(f, 'm.csv')] }), /per-shard metadata tables must be Parquet/);
     // a missing shard number
     f = await fresh('gap');
     fs.renameSync(path.join(f, 'img_emb', 'img_emb_1.npy'), path.join(f, 'img_emb', 'img_emb_2.npy'));
