@@ -12,17 +12,19 @@
  * proxy process:
  * - nothing in `node_modules` is modified, so it works wherever the package is installed (the
  *   `failure-directions-kernel` bin), not only in this repository after its `postinstall`;
- * - it touches three names of tslab's compiled code (`ZmqServer.prototype.handleShellMessage` and
- *   the server's `connInfo` / socket fields, plus `startKernel`), checked at start-up: when a tslab
+ * - it touches a few names of tslab's compiled code (`ZmqServer.prototype.handleShellMessage` and
+ *   `bindSocket`, the server's `connInfo` / socket fields, `startKernel`), checked at start-up: when a tslab
  *   release changes them the kernel still starts, as plain tslab, and says that widgets are off,
  *   where a patch of `dist/jupyter.js` would fail to apply at install time (or apply wrongly);
  * - a proxy kernel relaying ZMQ between Jupyter and an unmodified tslab process would avoid even
  *   those names, but widget callbacks must run in the process that holds the notebook's objects, so
  *   the proxy would still need a side channel into tslab's process, and every message would take
  *   two extra hops.
- * It also fixes two tslab protocol slips for messages it handles: `comm_info_request` is answered
- * with a `comm_info_reply` (tslab answers `complete_reply`), and message signatures cover only the
- * four JSON frames (tslab also hashes binary buffers, rejecting messages that carry them).
+ * It also fixes tslab protocol slips: `comm_info_request` is answered with a `comm_info_reply`
+ * (tslab answers `complete_reply`); message signatures cover only the four JSON frames (tslab also
+ * hashes binary buffers, rejecting messages that carry them); and IOPub no longer loses messages in a
+ * burst (see {@link queueZmqSends}; the IOPub high-water mark is lifted), which silently cut a cell's
+ * output, its error text and its final `idle` after ~500 messages.
  *
  * Interrupts: Jupyter sends SIGINT; tslab interrupts the running cell, the comm manager interrupts
  * running comm handlers (a synchronous loop via `breakOnSigint`, an awaited promise by abandoning
@@ -101,51 +103,113 @@ export function resolveTslab(searchFrom: string[] = [process.cwd(), __dirname]):
   return modules;
 }
 
+type Frames = Array<Buffer | string>;
+
+interface SendState {
+  queue: Array<{ frames: Frames; resolve: () => void; reject: (e: unknown) => void }>;
+  /** The promise of the last send handed to zeromq (the pending write, when there is one). */
+  last: Promise<void> | null;
+  waiting: boolean;
+}
+
+const isBusy = (e: unknown) => /busy/i.test(String((e as Error)?.message));
+
 /**
- * A sender for this kernel's own messages on a zeromq 6 socket, whose `send` throws "busy" while an
- * earlier send is still pending (the socket objects are sealed, so tslab's own sends cannot be routed
- * through it). Sends start synchronously when the socket accepts them (so order with tslab's messages
- * is kept, and a reply is queued before tslab closes the sockets); otherwise they wait, in order.
+ * Makes zeromq 6 sockets queue instead of dropping. zeromq's `send` throws "Socket is busy writing"
+ * while an earlier send is still pending, and tslab sends without awaiting: in a burst of more than
+ * ~500 IOPub messages (a loop printing lines, a fast series of displays) the rest were lost, including
+ * a failing cell's error text and the final `idle` status (measured: 3000 `console.log` lines in one
+ * cell arrived as 502, then nothing). Redefines `send` on zeromq's `Socket.prototype` (non-writable but
+ * configurable) for this kernel process: a send starts at once when the socket is free, else waits in
+ * order behind the pending one. Idempotent.
  */
-function sender(sock: ZmqSocketLike, name: string): (frames: Array<Buffer | string>) => void {
-  const queue: Array<Array<Buffer | string>> = [];
-  let timer: NodeJS.Timeout | null = null;
-  const report = (e: unknown): void => {
-    process.stderr.write(`[failure-directions kernel] ${name} send failed: ${(e as Error)?.message ?? e}\n`);
+export function queueZmqSends(socketProto: { send: (frames: Frames) => Promise<void> }): void {
+  const marker = Symbol.for('failure-directions.zmq-send-queue');
+  if ((socketProto.send as unknown as Record<symbol, boolean>)[marker]) return;
+  const original = socketProto.send;
+  const states = new WeakMap<object, SendState>();
+  const stateOf = (sock: object) => {
+    let st = states.get(sock);
+    if (!st) states.set(sock, (st = { queue: [], last: null, waiting: false }));
+    return st;
   };
-  const busy = (e: unknown) => /busy/i.test(String((e as Error)?.message));
-  const trySend = (frames: Array<Buffer | string>): boolean => {
-    try {
-      sock.send(frames).catch(report);
-      return true;
-    } catch (e) {
-      if (busy(e)) return false;
-      report(e);
-      return true; // dropped: retrying a closed socket cannot help
-    }
+  const settled = new WeakSet<Promise<void>>();
+  const track = (st: SendState, p: Promise<void>) => {
+    st.last = p;
+    const done = () => settled.add(p);
+    p.then(done, done);
   };
-  const drain = () => {
-    timer = null;
-    while (queue.length > 0) {
-      if (!trySend(queue[0])) {
-        timer = setTimeout(drain, 1);
-        return;
+  /** Resumes draining when the pending write completes (or, if none is known to be pending, shortly). */
+  const waitThenDrain = (sock: object, st: SendState) => {
+    if (st.waiting) return;
+    st.waiting = true;
+    const resume = () => {
+      st.waiting = false;
+      drain(sock, st);
+    };
+    const last = st.last;
+    if (last && !settled.has(last)) last.then(resume, resume);
+    else setTimeout(resume, 1);
+  };
+  const drain = (sock: object, st: SendState) => {
+    while (st.queue.length > 0) {
+      const item = st.queue[0];
+      let p: Promise<void>;
+      try {
+        p = original.call(sock, item.frames);
+      } catch (e) {
+        if (isBusy(e)) return waitThenDrain(sock, st);
+        st.queue.shift();
+        item.reject(e);
+        continue;
       }
-      queue.shift();
+      st.queue.shift();
+      track(st, p);
+      p.then(item.resolve, item.reject);
     }
   };
-  return (frames) => {
-    if (queue.length === 0 && trySend(frames)) return;
-    queue.push(frames);
-    if (!timer) timer = setTimeout(drain, 1);
+  const queued = function (this: object, frames: Frames): Promise<void> {
+    const st = stateOf(this);
+    if (st.queue.length === 0) {
+      try {
+        const p = original.call(this, frames);
+        track(st, p);
+        return p;
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+      }
+    }
+    return new Promise<void>((resolve, reject) => {
+      st.queue.push({ frames, resolve, reject });
+      waitThenDrain(this, st);
+    });
   };
+  (queued as unknown as Record<symbol, boolean>)[marker] = true;
+  Object.defineProperty(socketProto, 'send', { value: queued, writable: false, configurable: true, enumerable: false });
+}
+
+/** The prototype that defines `send` for this socket (zeromq's `Socket.prototype`). */
+function sendOwner(sock: object): { send: (frames: Frames) => Promise<void> } | null {
+  for (let p = Object.getPrototypeOf(sock); p; p = Object.getPrototypeOf(p)) {
+    if (Object.prototype.hasOwnProperty.call(p, 'send')) return p;
+  }
+  return null;
+}
+
+/** Sends without throwing (errors go to the kernel's stderr); the socket's `send` queues when busy. */
+function send(sock: ZmqSocketLike, frames: Frames): void {
+  const report = (e: unknown) => {
+    process.stderr.write(`[failure-directions kernel] send failed: ${(e as Error)?.message ?? e}\n`);
+  };
+  try {
+    sock.send(frames).catch(report);
+  } catch (e) {
+    report(e);
+  }
 }
 
 interface BoundServer {
   server: TslabServer;
-  iopub: (frames: Array<Buffer | string>) => void;
-  shell: (frames: Array<Buffer | string>) => void;
-  control: (frames: Array<Buffer | string>) => void;
 }
 
 /**
@@ -192,10 +256,16 @@ export class CommKernel {
   /** Binds to tslab's server on its first message: IOPub publishing, serialised sends. */
   bind(server: TslabServer): BoundServer {
     if (this.bound && this.bound.server === server) return this.bound;
-    const bound: BoundServer = { server, iopub: sender(server.iopub, 'iopub'), shell: sender(server.shell, 'shell'), control: sender(server.control, 'control') };
+    try {
+      const owner = sendOwner(server.iopub);
+      if (owner) queueZmqSends(owner);
+    } catch (e) {
+      process.stderr.write(`[failure-directions kernel] cannot queue zeromq sends (${(e as Error).message}): bursts of output may be lost\n`);
+    }
+    const bound: BoundServer = { server };
     this.comms.setTransport({
       publish: (msgType, content, { parent, metadata, buffers }) => {
-        bound.iopub(encodeMessage({ header: newHeader(msgType, this.session), parent_header: parent ?? {}, metadata: metadata ?? {}, content, buffers }, server.connInfo));
+        send(server.iopub, encodeMessage({ header: newHeader(msgType, this.session), parent_header: parent ?? {}, metadata: metadata ?? {}, content, buffers }, server.connInfo));
       },
     });
     this.bound = bound;
@@ -203,12 +273,13 @@ export class CommKernel {
   }
 
   private status(server: TslabServer, state: 'busy' | 'idle', parent: MessageHeader): void {
-    this.bind(server).iopub(encodeMessage({ header: newHeader('status', this.session), parent_header: parent, metadata: {}, content: { execution_state: state } }, server.connInfo));
+    this.bind(server);
+    send(server.iopub, encodeMessage({ header: newHeader('status', this.session), parent_header: parent, metadata: {}, content: { execution_state: state } }, server.connInfo));
   }
 
   private reply(server: TslabServer, sock: ZmqSocketLike, request: JupyterMessage, msgType: string, content: Record<string, unknown>): void {
-    const bound = this.bind(server);
-    (sock === server.control ? bound.control : bound.shell)(encodeMessage({ identities: request.identities, header: newHeader(msgType, this.session), parent_header: request.header, metadata: {}, content }, server.connInfo));
+    this.bind(server);
+    send(sock, encodeMessage({ identities: request.identities, header: newHeader(msgType, this.session), parent_header: request.header, metadata: {}, content }, server.connInfo));
   }
 
   /**
@@ -273,6 +344,22 @@ export function patchTslabServer(tslab: TslabModules): CommKernel {
     if (await kernel.handle(this, sock, msg)) return;
     return kernel.comms.runWithParent(msg.header, () => original.call(this, sock, ...frames));
   };
+  const bindSocket = (proto as unknown as { bindSocket?: (sock: ZmqSocketLike, port: number) => Promise<void> }).bindSocket;
+  if (typeof bindSocket === 'function') {
+    (proto as unknown as { bindSocket: typeof bindSocket }).bindSocket = function (this: TslabServer, sock: ZmqSocketLike, port: number) {
+      if (sock === this.iopub) {
+        // IOPub queues for slow subscribers instead of dropping at 1000 messages (ZeroMQ's PUB default):
+        // tslab sends one message per write, so a cell printing a few thousand lines crossed it. Set
+        // before binding: a high-water mark applies to connections made after it is set.
+        try {
+          (sock as unknown as { sendHighWaterMark: number }).sendHighWaterMark = 0;
+        } catch (e) {
+          process.stderr.write(`[failure-directions kernel] cannot lift the IOPub high-water mark: ${(e as Error).message}\n`);
+        }
+      }
+      return bindSocket.call(this, sock, port);
+    };
+  }
   installKernelHost(kernel.host);
   process.on('SIGINT', () => kernel.comms.interrupt());
   return kernel;

@@ -48,6 +48,14 @@ describe('widgets: the comm-enabled kernel over ZeroMQ (a Jupyter client playing
     assert.deepEqual(k.childrenOf(id).map((m) => m.content.execution_state), ['busy', 'idle']);
   });
 
+  it('a burst of output arrives complete, with the error text and the idle (tslab alone dropped all past ~500 messages)', async () => {
+    const r = await k.execute(`for (let i = 0; i < 5000; i++) console.log(i);\nconsole.error('after the burst');`, { timeoutMs: 60_000 });
+    const lines = r.stdout.split('\n').filter(Boolean);
+    assert.equal(lines.length, 5000);
+    assert.equal(lines[4999], '4999');
+    assert.equal(r.stderr, 'after the burst\n');
+  });
+
   it('before any widget front end announced itself, widgets speak protocol 2 (what nbclient and ipywidgets 8 read)', async () => {
     const r = await k.execute(`const early = new fd.IntSlider({ value: 2 });\nconsole.log(early.modelId);`);
     const open = openedBy(r.outputs).find((o) => o.id === lastLine(r.stdout))!;
