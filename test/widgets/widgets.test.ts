@@ -51,7 +51,7 @@ describe('widgets: comms (messaging spec)', () => {
     assert.equal((await fake.frontend('comm_close', { comm_id: 'stale', data: {} })).reply, null);
   });
 
-  it('routes messages to handlers, with the message as parent of what they send (also from timers they start)', async () => {
+  it('routes messages to handlers, with the message as parent of what they send; later sends get the latest execute request', async () => {
     let later: Promise<void> | undefined;
     fake.comms.registerTarget('echo', (comm) => {
       comm.onMsg((m) => {
@@ -64,7 +64,13 @@ describe('widgets: comms (messaging spec)', () => {
     await later;
     const sent = fake.since(0, 'comm_msg');
     assert.deepEqual(sent.map((m) => m.content.data), [{ echo: { x: 1 } }, { late: true }]);
-    assert.ok(sent.every((m) => m.parent?.msg_id === header.msg_id));
+    assert.equal(sent[0].parent?.msg_id, header.msg_id);
+    assert.equal(sent[1].parent, null, 'no execute request seen yet');
+    const cell = newHeader('execute_request', 's');
+    fake.comms.runWithParent(cell, () => undefined);
+    await fake.frontend('comm_msg', { comm_id: 'e', data: { x: 2 } });
+    await later;
+    assert.equal(fake.since(0, 'comm_msg').pop()!.parent?.msg_id, cell.msg_id, 'the latest cell');
   });
 
   it('a handler that throws (or rejects) reports to the comm\'s error handler, and the next message still works', async () => {
