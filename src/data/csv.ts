@@ -148,13 +148,14 @@ const PARSE_OPTIONS = {
   relax_column_count: true,
   // A quote inside an unquoted field (`12" vinyl`) is a character, as in pandas and the old reader.
   relax_quotes: true,
+  // Spaces around fields and after a closing quote (`"a,b" ,c`); every cell is trimmed anyway.
+  trim: true,
   skip_empty_lines: false,
   record_delimiter: ['\r\n', '\n', '\r'],
 };
 
 interface CsvParseError extends Error {
   code?: string;
-  lines?: number;
 }
 
 /**
@@ -170,31 +171,42 @@ interface CsvParseError extends Error {
  */
 export function parseCsv(text: string, what = 'CSV', delimiter: CsvDelimiter = ','): CsvRow[] {
   const s = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  // Blank lines stay records here, so each record starts on the line after the previous one ended.
-  const records: Array<{ record: string[]; lines: number }> = [];
+  // csv-parse reports each record's end as a byte offset (its own line count counts a CRLF inside
+  // quotes twice), so lines are counted here: a record starts where the previous one ended.
+  const bytes = Buffer.from(s, 'utf8');
+  const records: Array<{ record: string[]; end: number }> = [];
+  let line = 1;
+  let pos = 0;
+  const lineAt = (offset: number): number => {
+    for (; pos < offset; pos++) {
+      const c = bytes[pos];
+      if (c === 0x0a || (c === 0x0d && bytes[pos + 1] !== 0x0a)) line++;
+    }
+    return line;
+  };
   try {
-    parse(s, {
+    parse(bytes, {
       ...PARSE_OPTIONS,
       delimiter,
-      on_record: (record: string[], context: { lines: number }) => {
-        records.push({ record, lines: context.lines });
+      on_record: (record: string[], context: { bytes: number }) => {
+        records.push({ record, end: context.bytes });
         return null;
       },
     });
   } catch (e) {
     const err = e as CsvParseError;
-    const lastEnd = records.length ? records[records.length - 1].lines : 0;
-    if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new Error(`${what}: unterminated quoted field starting on line ${lastEnd + 1}`, { cause: e });
+    const start = lineAt(records.length ? records[records.length - 1].end : 0);
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') throw new Error(`${what}: unterminated quoted field starting on line ${start}`, { cause: e });
     const msg = err.message.replace(/ at line \d+/, '');
-    throw new Error(`${what}: line ${err.lines ?? lastEnd + 1}: ${msg}`, { cause: e });
+    throw new Error(`${what}: line ${start}: ${msg}`, { cause: e });
   }
   const rows: CsvRow[] = [];
   let prevEnd = 0;
-  for (const { record, lines } of records) {
-    const line = prevEnd + 1;
-    prevEnd = lines;
+  for (const { record, end } of records) {
+    const first = lineAt(prevEnd);
+    prevEnd = end;
     if (record.every((f) => f.trim() === '')) continue;
-    rows.push({ line, fields: record });
+    rows.push({ line: first, fields: record });
   }
   return rows;
 }
