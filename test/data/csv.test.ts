@@ -22,7 +22,8 @@ setProgressSink(null);
 function dataset(labels: number[], classNames: string[], name: string, groups?: Array<string | null>, seed = 1): ImageDataset {
   const rng = new Random(seed);
   const images = Uint8Array.from({ length: labels.length * 16 }, (_, k) => Math.floor(rng.next() * 256) & (labels[k >> 4] === 0 ? 0x7f : 0xff));
-  return { images, height: 4, width: 4, channels: 1, labels: Int32Array.from(labels), classNames, ids: labels.map((_, i) => `img ${i}, "${name}".png`), name, ...(groups ? { groups } : {}) };
+  // Missing groups are null (as in SplitInput); toCSV writes them as empty cells.
+  return { images, height: 4, width: 4, channels: 1, labels: Int32Array.from(labels), classNames, ids: labels.map((_, i) => `img ${i}, "${name}".png`), name, ...(groups ? { groups: groups as string[] } : {}) };
 }
 
 /** Rows of a table as plain objects with NaN made comparable. */
