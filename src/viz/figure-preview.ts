@@ -9,7 +9,7 @@
  * `layout.shapes` lines and rectangles. Other trace types are listed in a note on the preview.
  */
 import { escapeXml } from '../util/escape';
-import { FONT_FAMILY, textWidth } from './fonts';
+import { FONT_FAMILY, fitTextWidth, textWidth } from './fonts';
 import { svgToPngSync } from './sharp-sync';
 import { formatNumber } from '../util/format';
 
@@ -95,7 +95,7 @@ function str(v: unknown): string {
 
 /** Plotly titles may hold a few HTML tags; the preview shows plain text. */
 function plain(s: string): string {
-  return s.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#(\d+);/g, (m, d) => (Number(d) <= 0x10ffff ? String.fromCodePoint(Number(d)) : m)).replace(/&amp;/g, '&');
 }
 
 function arr(v: unknown): Val[] | undefined {
@@ -455,10 +455,7 @@ export function figureSvg(spec: PreviewSpec, opts: { width?: number; height?: nu
 }
 
 function fitText(s: string, size: number, max: number): string {
-  if (textWidth(s, size) <= max) return s;
-  let t = s;
-  while (t.length > 1 && textWidth(t + '…', size) > max) t = t.slice(0, -1);
-  return t + '…';
+  return fitTextWidth(s, size, max);
 }
 
 function stackBars(bars: BarItem[]): void {

@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { escapeXml, oneLine } from '../util/escape';
 
 /**
  * JSON-safe copy of a Plotly spec: typed arrays become arrays, non-finite numbers `null`, floats rounded.
@@ -145,7 +146,7 @@ export function plotlyLoaderHtml(): string {
  */
 export function figureHtml(spec: unknown, id: string, previewPng?: Buffer, alt = 'figure'): string {
   const img = previewPng
-    ? `<img class="fd-figure-preview" alt="${alt.replace(/"/g, '&quot;')} (static preview)" src="data:image/png;base64,${previewPng.toString('base64')}" style="max-width:100%;display:block"/>`
+    ? `<img class="fd-figure-preview" alt="${escapeXml(oneLine(alt, 200))} (static preview)" src="data:image/png;base64,${previewPng.toString('base64')}" style="max-width:100%;display:block"/>`
     : '';
   const draw = `(function () {
   var id = ${JSON.stringify(id)};
