@@ -80,6 +80,7 @@ function lineOf(bytes: Buffer, at: number): { line: number; column: number } {
  *
  * @example
  * ```ts
+ * import * as fs from 'node:fs';
  * const { text, encoding } = decodeTextFile(fs.readFileSync('preds.csv'), 'preds.csv');
  * ```
  */

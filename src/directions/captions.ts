@@ -58,7 +58,7 @@ export function fillCaption(template: string, slots: { adj?: string | null; noun
  *
  * @example
  * ```ts
- * captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'], prepositions: [null, 'on the left'] })
+ * fd.captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'], prepositions: [null, 'on the left'] })
  *   .map((c) => c.caption);
  * // ['a photo of a digit', 'a photo of a digit on the left', 'a photo of a red digit', ...]
  * ```
@@ -279,7 +279,7 @@ export interface RetrieveByCaptionOptions {
 export interface CaptionRetrieval {
   caption: string;
   k: number;
-  /** The k nearest images: `rank, index, id, label, className, similarity, pred, correct` (+ `group`). */
+  /** The k nearest images: `rank, index, id, label, className, similarity, pred, predName, correct` (+ `group`). */
   table: ScoresTable;
   /** The model's accuracy on the k images (NaN without predictions). */
   accuracy: number;
@@ -318,10 +318,10 @@ function predictionsOf(p: RetrieveByCaptionOptions['predictions'], n: number, ca
  *
  * @example
  * ```ts
- * const r = await retrieveByCaption(enc, 'a photo of a green digit', test, 50, { predictions: preds, classId: 0 });
+ * const r = await fd.retrieveByCaption(joint, 'a photo of a green digit', test, 50, { predictions: a.predictions.test, classId: 0 });
  * r.accuracy;      // accuracy on the 50 greenest-looking digits of class 0
  * r.splitAccuracy; // vs the class overall
- * r.table.print();
+ * fd.imageStrip(test, r.table);
  * ```
  */
 export async function retrieveByCaption(
@@ -380,6 +380,7 @@ export async function retrieveByCaption(
     className: top.map((i) => split.classNames[split.labels[i]] ?? null),
     similarity: Float64Array.from(top, (i) => sim[i]),
     pred: top.map((i) => (preds ? preds[i] : null)),
+    predName: top.map((i) => (preds ? (split.classNames[preds[i]] ?? null) : null)),
     correct: top.map((i) => (preds ? preds[i] === split.labels[i] : null)),
   };
   if (split.groups) cols.group = top.map((i) => split.groups![i]);

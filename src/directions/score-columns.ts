@@ -37,8 +37,7 @@ export interface ScoreColumns {
  * @example
  * ```ts
  * const cols = scoreColumns(scores);
- * scoreHistogram(cols, { title: 'Test scores' });
- * precisionAtK({ svm: cols.score, confidence: cols.confidence, target: cols.correct.map((c) => 1 - c) });
+ * fd.auroc(cols.score, cols.correct.map((c) => 1 - c)); // how well the scores rank the errors
  * ```
  */
 export function scoreColumns(table: DirectionsTable): ScoreColumns {

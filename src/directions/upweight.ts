@@ -80,9 +80,9 @@ const SCHEMES: readonly UpweightScheme[] = ['balanced', 'overweight', 'soft'];
  *
  * @example
  * ```ts
- * const trainScores = fd.scores({ latents: zTrain, labels: train.labels, split: 'train' });
- * const w = upweight(fd, trainScores, { scheme: 'balanced' });
- * const model = await trainClassifier(train, { epochs: 5, seed: 0, sampleWeights: w });
+ * const trainScores = dirs.scores(trainInput);
+ * const w = fd.upweight(dirs, trainScores, { scheme: 'balanced' });
+ * const retrained = await fd.trainClassifier(train, { epochs: 5, seed: 0, sampleWeights: w });
  * ```
  */
 export function upweight(fit: ClassScorer | null, trainScores: TrainScores, options: UpweightOptions = {}): Float32Array {

@@ -18,6 +18,7 @@
  */
 
 /** C0 controls other than tab, LF and CR; DEL; C1 controls; lone surrogates; U+FFFE and U+FFFF. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function replaceUnsafe(ch: string): string {
@@ -70,6 +71,25 @@ export function escapeXml(s: string): string {
  */
 export function escapePlotlyText(s: string): string {
   return safeText(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/%(?=\{)/g, '&#37;');
+}
+
+/**
+ * The plain text of a Plotly label (what a viewer reads): tags dropped (`<br>` as a space), the
+ * entities {@link escapePlotlyText} writes turned back into characters. For `text/plain` outputs.
+ *
+ * @example
+ * ```ts
+ * plotlyTextToPlain('&lt;T-shirt&gt;<br><b>100&#37;</b>'); // '<T-shirt> 100%'
+ * ```
+ */
+export function plotlyTextToPlain(s: string): string {
+  return s
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#(\d+);/g, (m, d) => (Number(d) <= 0x10ffff ? String.fromCodePoint(Number(d)) : m))
+    .replace(/&amp;/g, '&');
 }
 
 let segmenter: Intl.Segmenter | undefined;

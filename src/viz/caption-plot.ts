@@ -41,8 +41,9 @@ function isTable(x: unknown): x is CaptionTableLike {
  *
  * @example
  * ```ts
- * await show(captionPlot(fd.rankCaptions(3, candidates), { top: 8, title: 'Class 3: captions along the direction' }));
- * await show(captionPlot({ caption: ['a red 3', 'a thin 3'], score: [-0.4, 0.2] }));
+ * const candidates = fd.captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'] });
+ * const captions = await fd.rankCaptions(dirs, joint, 3, candidates);
+ * fd.captionPlot(captions, { top: 8, title: 'Class 3: captions along the direction' });
  * ```
  */
 export function captionPlot(input: CaptionScores | CaptionTableLike, opts: CaptionPlotOptions = {}): Figure {

@@ -29,6 +29,7 @@ export const HOSTILE: Readonly<Record<string, string>> = Object.freeze({
 export const HOSTILE_LIST: readonly string[] = Object.values(HOSTILE);
 
 /** Characters that XML 1.0 forbids (even as character references), and lone surrogates. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Tags our own markup uses (Plotly labels, tables, progress lines); anything else came from a user. */
@@ -43,7 +44,7 @@ const OUR_TAGS = new Set(['br', 'b', 'sup', 'extra', 'div', 'progress', 'table',
 export function assertSafeMarkup(markup: string, where: string, opts: { ourTags?: Set<string>; ourTemplates?: RegExp } = {}): void {
   const bad = XML_INVALID.exec(markup);
   if (bad) throw new Error(`${where}: character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${bad.index} is invalid in XML: ${JSON.stringify(markup.slice(Math.max(0, bad.index - 30), bad.index + 30))}`);
-  if (/[\u007F-\u009F]/.test(markup)) throw new Error(`${where}: a DEL or C1 control character survived`);
+  if (hasControl(markup.replace(/[\t\n\r]/g, ''))) throw new Error(`${where}: a control character survived`);
   const tags = opts.ourTags ?? OUR_TAGS;
   for (const m of markup.matchAll(/<\/?([a-zA-Z][\w-]*)/g)) {
     if (!tags.has(m[1].toLowerCase())) throw new Error(`${where}: a tag <${m[1]}> that is not ours: ${JSON.stringify(markup.slice(Math.max(0, m.index! - 30), m.index! + 40))}`);
@@ -62,4 +63,10 @@ export function stringsOf(value: unknown, path = '$', out: Array<{ path: string;
   else if (Array.isArray(value)) value.forEach((v, i) => stringsOf(v, `${path}[${i}]`, out));
   else if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) for (const [k, v] of Object.entries(value)) stringsOf(v, `${path}.${k}`, out);
   return out;
+}
+
+/** Whether `s` holds a control character (C0 including tab / LF / CR, DEL or C1): what must not reach a terminal or text/plain. */
+export function hasControl(s: string): boolean {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return /[\u0000-\u001F\u007F-\u009F]/.test(s);
 }
