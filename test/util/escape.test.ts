@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import sharp from 'sharp';
 import { escapePlotlyText, escapeXml, oneLine, plotlyTextToPlain, safeText, truncateText } from '../../src/util/escape';
 import { ensureFontConfig, fitTextWidth, textWidth } from '../../src/viz/fonts';
-import { assertSafeMarkup, hasControl, HOSTILE, HOSTILE_LIST } from './hostile-strings';
+import { assertSafeMarkup, hasControl, HOSTILE, HOSTILE_LIST, isWellFormed } from './hostile-strings';
 
 /** Renders an SVG text element with sharp (librsvg): what imageStrip does. */
 async function renderSvgText(text: string): Promise<Buffer> {
@@ -23,7 +23,7 @@ describe('util/escape: the one place user text is made safe', () => {
     assert.equal(safeText(HOSTILE.loneSurrogates), 'a\uFFFDb\uFFFDc\uFFFD');
     assert.equal(safeText(HOSTILE.nonCharacters), '\uFEFFbom \uFFFD\uFFFD end');
     for (const keep of [HOSTILE.emoji, HOSTILE.bidi, HOSTILE.newlines, HOSTILE.markup, 'plain café']) assert.equal(safeText(keep), keep);
-    for (const h of HOSTILE_LIST) assert.ok(safeText(h).isWellFormed(), 'no lone surrogates');
+    for (const h of HOSTILE_LIST) assert.ok(isWellFormed(safeText(h)), 'no lone surrogates');
   });
 
   it('escapeXml and escapePlotlyText give valid markup for every hostile string; Plotly gets its text back', () => {
@@ -42,7 +42,7 @@ describe('util/escape: the one place user text is made safe', () => {
     assert.equal(truncateText('abcd', 4), 'abcd');
     assert.equal(truncateText('👩🏽‍🔬👩🏽‍🔬👩🏽‍🔬', 2), '👩🏽‍🔬…');
     assert.equal(truncateText('e\u0301e\u0301e\u0301', 2), 'e\u0301…');
-    assert.ok(truncateText('😀'.repeat(50), 7).isWellFormed());
+    assert.ok(isWellFormed(truncateText('😀'.repeat(50), 7)));
     const long = truncateText(HOSTILE.long, 80);
     assert.equal([...long].length, 80);
     assert.equal(oneLine(HOSTILE.newlines), 'line1 line2 line3 col line4');
@@ -50,7 +50,7 @@ describe('util/escape: the one place user text is made safe', () => {
     assert.equal(oneLine('plain'), 'plain');
     for (const h of HOSTILE_LIST) {
       const l = oneLine(h, 100);
-      assert.ok(!hasControl(l) && l.isWellFormed() && [...l].length <= 102, JSON.stringify(l.slice(0, 40)));
+      assert.ok(!hasControl(l) && isWellFormed(l) && [...l].length <= 102, JSON.stringify(l.slice(0, 40)));
     }
   });
 
@@ -60,6 +60,6 @@ describe('util/escape: the one place user text is made safe', () => {
     assert.ok(textWidth(cut, 12) <= 100 && cut.endsWith('…'));
     assert.ok(textWidth(cut.slice(0, -1) + 'L…', 12) > 100, 'as long as fits');
     assert.equal(fitTextWidth('short', 12, 100), 'short');
-    assert.ok(fitTextWidth('👩🏽‍🔬'.repeat(40), 12, 60).isWellFormed());
+    assert.ok(isWellFormed(fitTextWidth('👩🏽‍🔬'.repeat(40), 12, 60)));
   });
 });

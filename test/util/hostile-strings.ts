@@ -70,3 +70,8 @@ export function hasControl(s: string): boolean {
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return /[\u0000-\u001F\u007F-\u009F]/.test(s);
 }
+
+/** Whether `s` has no lone surrogates (String.prototype.isWellFormed, ES2024). */
+export function isWellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
