@@ -82,6 +82,10 @@ describe('data: CSV round trips and formats', () => {
     assert.deepEqual(Array.from(fromCsv.preds), Array.from(input.preds));
     assert.deepEqual(rowsOf(dirs.scores(fromCsv)), rowsOf(scores));
 
+    // Missing confidences as pandas, R and spreadsheets write them.
+    const missing = readPredictionsCsv(write('missing-conf.csv', 'id,label,pred,confidence\na,x,x,NA\nb,x,x,null\nc,x,x,None\nd,x,x,nan\ne,x,x,\nf,x,x,#N/A\ng,x,x,0.5\n'));
+    assert.deepEqual(Array.from(missing.array('confidence') as Float64Array, (v) => (Number.isNaN(v) ? 'NaN' : v)), ['NaN', 'NaN', 'NaN', 'NaN', 'NaN', 'NaN', 0.5]);
+
     // A split in which a class never appears: its vocabulary comes from the names, and splitInput
     // translates it into the split's by name.
     const two = dataset([0, 0, 2, 2], names, 'test', undefined, 5);
