@@ -13,6 +13,8 @@ const PUBLIC = `
   loadMnist loadFashionMnist coloredMnist ColoredMnistOptions ColoredMnistSplits hiddenSubclass
   HiddenSubclassOptions HiddenSubclassSplits imageFolder fromManifest ManifestReport UNLABELED LoadReport
   readPredictionsCsv subset
+  classVocabulary
+  encodeLabels
   concatDatasets ImageDataset DatasetSplits
   ensureBackend backendName trainClassifier TrainClassifierOptions predict predictArrays saveModel loadModel
   Keras3FormatError

@@ -2,6 +2,7 @@ import * as crypto from 'node:crypto';
 import * as util from 'node:util';
 import { Displayable, inspectDisplayable, MimeBundle } from './kernel-bridge';
 import { figureHtml, plotlyJson } from './plotly-embed';
+import { oneLine, plotlyTextToPlain } from '../util/escape';
 
 /**
  * A Plotly figure: `data` traces plus `layout`, exactly as `Plotly.newPlot(div, data, layout, config)`
@@ -55,7 +56,9 @@ export class Figure implements PlotlySpec, Displayable {
       const n = ['x', 'y', 'values', 'z'].map((k) => d[k]).find((v) => Array.isArray(v) || ArrayBuffer.isView(v)) as ArrayLike<unknown> | undefined;
       return `${typeof d.type === 'string' ? d.type : 'scatter'}${n ? `[${n.length}]` : ''}`;
     });
-    return `Figure(${title ? `"${title.replace(/<[^>]+>/g, ' ').trim()}", ` : ''}${traces.join(', ') || 'no traces'})`;
+    // The title may hold user text (a class name): one safe line of plain text.
+    const plain = oneLine(plotlyTextToPlain(title).trim(), 120);
+    return `Figure(${plain ? `"${plain}", ` : ''}${traces.join(', ') || 'no traces'})`;
   }
 
   /**

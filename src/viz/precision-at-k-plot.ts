@@ -4,7 +4,7 @@ import { precisionAtKCurve } from '../metrics/precision-at-k';
 import { escapePlotlyText } from '../util/escape';
 import { Random } from '../util/random';
 import { Figure } from './figure';
-import { axis, baseLayout, checkPositiveInt, PALETTE, round } from './plot-helpers';
+import { axis, baseLayout, plotTitle, checkPositiveInt, PALETTE, round } from './plot-helpers';
 
 /** Which rows count as found: the model's errors, rows of some groups, or rows where a column is true. */
 export type PrecisionTarget = 'errors' | { group: string | number | Array<string | number> } | { column: string };
@@ -111,7 +111,7 @@ export function precisionAtKPlot(table: ScoresTable, opts: PrecisionAtKPlotOptio
     });
   });
   const what = escapePlotlyText(targetName);
-  const layout = baseLayout(opts.title ?? `Precision@K: ${what} among the K lowest-ranked`, opts.width ?? 700, opts.height ?? 440);
+  const layout = baseLayout(plotTitle(opts.title, `Precision@K: ${what} among the K lowest-ranked`), opts.width ?? 700, opts.height ?? 440);
   layout.xaxis = axis('K (lowest-ranked rows)', { range: [1, Math.max(largestK, 2)] });
   layout.yaxis = axis(`fraction of ${what}`, { range: [0, 1.02] });
   if ((opts.baseRate ?? true) && Number.isFinite(rate)) {

@@ -5,7 +5,7 @@ import type { ClassRef } from '../directions/table-views';
 import type { Matrix } from '../util/matrix';
 import { Figure } from './figure';
 import { orthogonalPrincipalAxis, OrthogonalAxisOptions } from './orthogonal-axis';
-import { axis, baseLayout, checkLength, CORRECT_COLOR, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR } from './plot-helpers';
+import { axis, baseLayout, plotTitle, checkLength, CORRECT_COLOR, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR } from './plot-helpers';
 import { escapePlotlyText } from '../util/escape';
 
 /** Samples of one class to place along its failure direction (internal: built by classSamples). */
@@ -136,18 +136,19 @@ export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions
       name: escapePlotlyText(key),
       x: idx.map((i) => round(data.scores[i])),
       y: idx.map((i) => round(coords[i])),
+      // Hover text shows these through Plotly's HTML-like renderer: user strings are escaped.
       customdata: idx.map((i) => [
-        data.ids ? data.ids[i] : i,
-        data.labels ? data.labels[i] : '',
-        data.preds ? data.preds[i] : '',
-        ...(data.groups ? [data.groups[i] ?? 'unknown'] : []),
+        hoverValue(data.ids ? data.ids[i] : i),
+        hoverValue(data.labels ? data.labels[i] : ''),
+        hoverValue(data.preds ? data.preds[i] : ''),
+        ...(data.groups ? [hoverValue(data.groups[i] ?? 'unknown')] : []),
       ]),
       hovertemplate: `${hover}<extra>${escapePlotlyText(key)}</extra>`,
       marker,
     };
   });
 
-  const layout = baseLayout(opts.title ?? 'Samples along the failure direction', opts.width ?? 760, opts.height ?? 520);
+  const layout = baseLayout(plotTitle(opts.title, 'Samples along the failure direction'), opts.width ?? 760, opts.height ?? 520);
   const pct = Number.isFinite(explainedVariance) ? ` (${(100 * explainedVariance).toFixed(1)}% of remaining variance)` : '';
   layout.xaxis = axis('SVM score (negative = failure side)');
   layout.yaxis = axis(`PC1 orthogonal to the direction${pct}`);
@@ -159,4 +160,9 @@ export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions
     ];
   }
   return new Figure({ data: traces, layout });
+}
+
+/** A hover value: numbers as they are, text escaped for Plotly's HTML-like renderer. */
+function hoverValue(v: string | number): string | number {
+  return typeof v === 'number' ? v : escapePlotlyText(String(v));
 }

@@ -1,7 +1,7 @@
 import type { ScoresTable } from '../directions/scores-table';
 import { ofClass, type ClassRef } from '../directions/table-views';
 import { Figure } from './figure';
-import { axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, finiteRange, PALETTE, sortedDistinct, truthy, verticalLine, WRONG_COLOR, round } from './plot-helpers';
+import { axis, baseLayout, plotTitle, bins, checkLength, checkPositiveInt, CORRECT_COLOR, finiteRange, PALETTE, sortedDistinct, truthy, verticalLine, WRONG_COLOR, round } from './plot-helpers';
 import { escapePlotlyText } from '../util/escape';
 
 /** Scores to histogram: one entry per sample (internal: read from a table's columns). */
@@ -128,7 +128,7 @@ function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOption
   const shapes: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   const shown = new Set<string>();
-  const layout = baseLayout(opts.title ?? 'SVM scores: correct vs wrong', opts.width ?? Math.max(640, 320 * cols), opts.height ?? 280 * rows + 110);
+  const layout = baseLayout(plotTitle(opts.title, 'SVM scores: correct vs wrong'), opts.width ?? Math.max(640, 320 * cols), opts.height ?? 280 * rows + 110);
 
   panels.forEach((panel, p) => {
     const suffix = p === 0 ? '' : String(p + 1);
@@ -144,7 +144,7 @@ function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOption
       traces.push({
         type: 'histogram',
         name: escapePlotlyText(name),
-        legendgroup: name,
+        legendgroup: escapePlotlyText(name),
         showlegend: !shown.has(name),
         x: idx.map((i) => round(data.score[i])),
         xaxis: `x${suffix}`,
@@ -160,7 +160,7 @@ function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOption
     });
     const r = Math.floor(p / cols);
     const c = p % cols;
-    layout[`xaxis${suffix}`] = axis(r === rows - 1 || p + cols >= panels.length ? opts.xName : '', { anchor: `y${suffix}` });
+    layout[`xaxis${suffix}`] = axis(r === rows - 1 || p + cols >= panels.length ? escapePlotlyText(opts.xName) : '', { anchor: `y${suffix}` });
     layout[`yaxis${suffix}`] = axis(c === 0 ? (normalize ? 'fraction of samples' : 'count') : '', { anchor: `x${suffix}`, rangemode: 'tozero' });
     if (opts.boundary ?? true) shapes.push(verticalLine(0, `x${suffix}`, `y${suffix}`));
     if (panels.length > 1 || panel !== '') {
