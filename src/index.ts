@@ -14,3 +14,12 @@ export * from './svm';
 export * from './directions';
 export * from './metrics';
 export * from './viz';
+
+// ---- Issue 11: ONNX classifiers and encoders, CLIP from a folder, caption vocabularies ----------
+// (one block for the lead to fold into the curated facade)
+export { onnxClassifier, isOnnxClassifier } from './model/onnx-image-model';
+export type { OnnxClassifier, OnnxClassifierOptions, OnnxModelOptions, OnnxImageInput } from './model/onnx-image-model';
+export { imageTransform, transformImages, transformPixels, IMAGENET_MEAN, IMAGENET_STD, CLIP_MEAN, CLIP_STD } from './model/image-transform';
+export type { ImageTransform, ImageTransformOptions, TransformPreset, Interpolation } from './model/image-transform';
+export { onnxEncoder, onnxTensors } from './embed/onnx-encoder';
+export type { OnnxEncoder, OnnxEncoderOptions, OnnxPooling } from './embed/onnx-encoder';
