@@ -62,8 +62,8 @@ function zeroBatch(input: OnnxImageInput, t: ImageTransform): { data: Float32Arr
 
 function candidatesMessage(f: OnnxFile): string {
   const names = featureCandidates(f).map((t) => t.name);
-  const shown = names.length > 40 ? [...names.slice(-40), `... and ${names.length - 40} more`] : names;
-  return `tensors that can be embedded (nearest the output last): ${shown.join(', ')}; fd.onnxTensors(file) lists them with shapes`;
+  const head = names.length > 40 ? `${names.length} tensors can be embedded; the 40 nearest the output` : 'tensors that can be embedded';
+  return `${head}: ${names.slice(-40).join(', ')}; fd.onnxTensors(file) lists them all with shapes`;
 }
 
 /**
