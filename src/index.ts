@@ -23,3 +23,5 @@ export { imageTransform, transformImages, transformPixels, IMAGENET_MEAN, IMAGEN
 export type { ImageTransform, ImageTransformOptions, TransformPreset, Interpolation } from './model/image-transform';
 export { onnxEncoder, onnxTensors } from './embed/onnx-encoder';
 export type { OnnxEncoder, OnnxEncoderOptions, OnnxPooling } from './embed/onnx-encoder';
+export { clipEncoder, loadTokenizerJson, CLIP_FOLDER_FORMAT } from './embed/clip-encoder';
+export type { ClipEncoder, ClipEncoderOptions, ClipFolderConfig } from './embed/clip-encoder';
