@@ -25,3 +25,7 @@ export { onnxEncoder, onnxTensors } from './embed/onnx-encoder';
 export type { OnnxEncoder, OnnxEncoderOptions, OnnxPooling } from './embed/onnx-encoder';
 export { clipEncoder, loadTokenizerJson, CLIP_FOLDER_FORMAT } from './embed/clip-encoder';
 export type { ClipEncoder, ClipEncoderOptions, ClipFolderConfig } from './embed/clip-encoder';
+export { captionEmbeddings } from './embed/caption-embeddings';
+export type { CaptionEmbeddings, CaptionEmbeddingsOptions } from './embed/caption-embeddings';
+export { wordnetHyponyms, paperCaptionSlots, filterVocabulary, PAPER_ADJECTIVES, PAPER_DESCRIPTORS, PAPER_BACKGROUNDS, PAPER_ANCESTOR_PLACES, PAPER_CIFAR_PLACES } from './embed/caption-vocabulary';
+export type { WordnetHyponymOptions, FilterVocabularyOptions, DroppedWord } from './embed/caption-vocabulary';
