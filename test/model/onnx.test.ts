@@ -44,13 +44,13 @@ describe('embed: ONNX Runtime export', function () {
     const m = onnx.ModelProto.decode(exportOnnx(model, { layer: 'emb', scale: 1 / 255, offset: 0 }));
     assert.equal(Number(m.irVersion), 8);
     assert.deepEqual(m.opsetImport.map((o) => [o.domain, Number(o.version)]), [['', 17]]);
-    const g = m.graph!;
+    const g = m.graph as onnx.GraphProto;
     assert.equal(g.input[0].name, 'pixels');
     assert.equal(g.input[0].type!.tensorType!.elemType, onnx.TensorProto.DataType.UINT8);
     assert.deepEqual(g.input[0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue)), ['N', 2, 3, 1]);
     assert.equal(g.output[0].name, 'embedding');
     assert.deepEqual(g.node.map((n) => n.opType), ['Cast', 'Mul', 'Flatten', 'Gemm', 'Identity']);
-    const w = g.initializer.find((t) => t.dims.map(Number).join('x') === '6x4')!;
+    const w = g.initializer.find((t) => (t.dims ?? []).map(Number).join('x') === '6x4')!;
     const expected = model.getLayer('emb').getWeights()[0].dataSync();
     const raw = w.rawData!;
     assert.deepEqual(Array.from(new Float32Array(Uint8Array.from(raw).buffer)), Array.from(expected));
