@@ -1,7 +1,7 @@
 /**
  * Embeddings from any tensor of an ONNX image model (a PyTorch classifier's penultimate layer, a
  * backbone's last feature map, ...): the tensor is added as a graph output (through the onnx-proto
- * layer, the file's bytes otherwise untouched), fetched from ONNX Runtime batch by batch, and pooled
+ * layer, in memory; the file is not touched), fetched from ONNX Runtime batch by batch, and pooled
  * or flattened into one row per image.
  */
 import * as aq from 'arquero';

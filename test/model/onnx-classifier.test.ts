@@ -29,6 +29,16 @@ describe('model: preprocessing equals torchvision transforms (fixtures from PyTo
     });
   }
 
+  it("Pillow's box, hamming and lanczos filters (PIL.Image.resize) bit for bit", async () => {
+    const ref = npy('pre-filters-rgb.npy'); // [filter, image, 40, 50, 3]
+    const split = fixtureImages('rgb', 2);
+    let k = 0;
+    for (const interpolation of ['box', 'hamming', 'lanczos'] as const) {
+      const px = await transformPixels(split, 0, 2, imageTransform({ resize: [40, 50], interpolation }));
+      for (let i = 0; i < px.data.length; i++, k++) assert.equal(px.data[i], ref.data[k], `${interpolation} value ${i}`);
+    }
+  });
+
   it('normalises as ToTensor + Normalize, replicates gray to RGB, and lays out NCHW or NHWC', async () => {
     const split = fixtureImages('gray', 2);
     const t = imageTransform({ preset: 'imagenet' });

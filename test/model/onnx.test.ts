@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from '../../src/data';
 import { buildClassifier, ensureBackend, onnxRuntimeStatus, predictArrays } from '../../src/model';
 import { modelEncoder } from '../../src/embed';
-import { onnx } from '../../src/model/onnx/proto';
+import { onnx, withExtraOutputs } from '../../src/model/onnx/proto';
 import { exportOnnx } from '../../src/model/onnx/export';
 
 function randomImages(n: number, h: number, w: number, c: number, seed: number): ImageDataset {
@@ -54,6 +54,11 @@ describe('embed: ONNX Runtime export', function () {
     const expected = model.getLayer('emb').getWeights()[0].dataSync();
     const raw = w.rawData!;
     assert.deepEqual(Array.from(new Float32Array(Uint8Array.from(raw).buffer)), Array.from(expected));
+    // Extra graph outputs: decoded, added, re-encoded; nothing else changes.
+    const patched = onnx.ModelProto.decode(withExtraOutputs(m, [{ name: 'cast_0' }]));
+    assert.deepEqual((patched.graph as onnx.GraphProto).output.map((o) => o.name), ['embedding', 'cast_0']);
+    assert.equal((patched.graph as onnx.GraphProto).node.length, 5);
+    assert.deepEqual(Array.from((patched.graph as onnx.GraphProto).initializer[1].rawData!), Array.from(g.initializer[1].rawData!));
   });
 
   it('matches tfjs on convolutions (strides 1 and 2, same and valid), depthwise, pooling, batch norm and dense layers', async () => {

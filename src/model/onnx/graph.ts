@@ -2,7 +2,8 @@
  * Reading ONNX files a user brings (exported from PyTorch or elsewhere): validation with errors that
  * name the file, the image input, the tensors a user can embed (with their shapes, by a probe run of
  * ONNX Runtime where the file carries no shape information), the penultimate tensor, and sessions
- * that fetch any intermediate tensor (added as a graph output through the onnx-proto layer).
+ * that fetch any intermediate tensor (added as a graph output through the onnx-proto layer: decode,
+ * add the output, encode).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -197,7 +198,7 @@ export class OnnxSession {
     if (extra.length && f.externalData) {
       throw new Error(`${what}: ${f.file} keeps its weights in external data files, so intermediate tensors cannot be added as outputs in memory; re-save it as one file (onnx.save(model, path, save_as_external_data=False)) or fetch a graph output (${[...outputs].join(', ')})`);
     }
-    const source = extra.length ? withExtraOutputs(f.bytes, extra.map((name) => ({ name }))) : f.externalData ? f.file : f.bytes;
+    const source = extra.length ? withExtraOutputs(f.model, extra.map((name) => ({ name }))) : f.externalData ? f.file : f.bytes;
     let session: OrtSession;
     try {
       session = await m.InferenceSession.create(source, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });

@@ -61,17 +61,12 @@ export function encodeModel(model: onnx.IModelProto): Uint8Array {
 }
 
 /**
- * `bytes` plus extra graph outputs, without re-encoding the original: protobuf merges a repeated
- * embedded message field that occurs twice (`ModelProto.graph` here) and appends its repeated fields,
- * so a second `graph` holding only `output` entries adds those outputs and leaves every other byte of
- * the file (weights, unknown fields of newer ONNX versions) exactly as it was. ONNX Runtime and
- * `onnx.load` both apply this merge rule.
+ * A copy of `model` with extra graph outputs (any intermediate tensor names; ONNX Runtime infers
+ * their types), serialised with the onnx-proto classes. The weights' bytes are shared, not copied,
+ * until the encoder writes them out. Fields newer than onnx-proto's schema (ONNX 1.10, IR 8) are not
+ * carried over; none of them changes what an inference graph computes.
  */
-export function withExtraOutputs(bytes: Uint8Array, outputs: onnx.IValueInfoProto[]): Uint8Array {
-  if (outputs.length === 0) return bytes;
-  const patch = onnx.ModelProto.encode({ graph: { output: outputs } }).finish();
-  const out = new Uint8Array(bytes.length + patch.length);
-  out.set(bytes, 0);
-  out.set(patch, bytes.length);
-  return out;
+export function withExtraOutputs(model: onnx.IModelProto, outputs: onnx.IValueInfoProto[]): Uint8Array {
+  const graph = model.graph ?? {};
+  return encodeModel({ ...model, graph: { ...graph, output: [...(graph.output ?? []), ...outputs] } });
 }
