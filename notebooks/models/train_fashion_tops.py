@@ -19,7 +19,7 @@ import torch.nn as nn
 from torchvision.models.resnet import BasicBlock
 
 data_dir, out_dir = sys.argv[1], sys.argv[2]
-EPOCHS = int(os.environ.get('EPOCHS', '6'))
+EPOCHS = int(os.environ.get('EPOCHS', '3'))
 torch.manual_seed(0)
 torch.set_num_threads(2)
 MEAN, STD = 0.2860, 0.3530

@@ -88,6 +88,26 @@ describe('model: onnxClassifier on a torchvision MobileNetV3 exported from PyTor
     await clf.dispose();
   });
 
+  it('runs a uint8 NHWC model (our own tfjs export) with the same predictions as tfjs', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { ensureBackend } = await import('../../src/model/backend');
+    const { exportOnnx } = await import('../../src/model/onnx/export');
+    await ensureBackend();
+    const m = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 3, strides: 2, activation: 'relu' }), tf.layers.flatten(), tf.layers.dense({ units: 10, name: 'out' })] });
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-onnx-u8-'));
+    const file = path.join(tmp, 'tfjs.onnx');
+    fs.writeFileSync(file, exportOnnx(m, { layer: 'out', scale: 1 / 255, offset: 0 }));
+    const clf = await onnxClassifier(file, { threads: 1 });
+    assert.deepEqual(clf.input, { name: 'pixels', dtype: 'uint8', layout: 'nhwc', channels: 1, height: 28, width: 28 });
+    const split = fixtureImages('gray', 16);
+    const a = await predictArrays(clf, split);
+    const b = await predictArrays(m, split, { runtime: 'tfjs' });
+    assert.deepEqual(Array.from(a.pred), Array.from(b.pred));
+    assert.ok(relError(a.probs.data, b.probs.data, 10) < 1e-4);
+    await clf.dispose();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
   it('names the file and the problem for bad input', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-onnx-'));
     const notOnnx = path.join(tmp, 'model.onnx');
