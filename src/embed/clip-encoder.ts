@@ -196,7 +196,7 @@ export async function clipEncoder(dir: string, opts: ClipEncoderOptions = {}): P
   const runText = async (texts: string[]): Promise<Matrix> => {
     const tok = tokenize(texts);
     const data = textual.input.dtype === 'int64' ? BigInt64Array.from(tok.ids, (v) => BigInt(v)) : tok.ids;
-    const r = await ts.run(data as BigInt64Array, [tok.rows, tok.cols], what);
+    const r = await ts.run(data, [tok.rows, tok.cols], what);
     const y = r[textual.outputs[0].name];
     return { data: embedRows(y.data, tok.rows), rows: tok.rows, cols: y.data.length / Math.max(tok.rows, 1) };
   };

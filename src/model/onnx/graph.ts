@@ -209,8 +209,8 @@ export class OnnxSession {
   }
 
   /** Runs the model on one input tensor; returns the fetched tensors by name. */
-  async run(data: Float32Array | Uint8Array | BigInt64Array, dims: number[], what: string): Promise<Record<string, OrtTensor>> {
-    const type = data instanceof Float32Array ? 'float32' : data instanceof Uint8Array ? 'uint8' : 'int64';
+  async run(data: Float32Array | Uint8Array | Int32Array | BigInt64Array, dims: number[], what: string): Promise<Record<string, OrtTensor>> {
+    const type = data instanceof Float32Array ? 'float32' : data instanceof Uint8Array ? 'uint8' : data instanceof Int32Array ? 'int32' : 'int64';
     const feeds = { [this.file.input.name]: new this.m.Tensor(type, data, dims) };
     try {
       return await this.session.run(feeds, this.fetches);
