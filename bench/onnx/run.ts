@@ -17,12 +17,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { writeFileAtomic } from '../../src/data/cache';
+import { writeFileAtomic } from '../../src/util/fs-atomic';
 import { onnxEncoder } from '../../src/embed/onnx-encoder';
 import { loadNpy, saveNpy } from '../../src/embed/npy';
 import { imageTransform, transformImages } from '../../src/model/image-transform';
 import { onnxRuntimeStatus } from '../../src/model/onnx/runtime';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 import { fixtureImages } from '../../test/model/onnx-fixtures';
 
 const PY = '/usr/bin/python3';

@@ -5,9 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImageDataset } from './image-dataset';
-import { cacheDir, sourceContentHash } from './cache';
+import { cacheDir } from '../util/paths';
+import { sourceContentHash } from './cache';
 import { readDatasetFile, writeDatasetFile } from './dataset-file';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import type { IndexRange } from './subset';
 
 /** Which part of a shipped corpus to return (see `RESERVED`). */

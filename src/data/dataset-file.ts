@@ -8,7 +8,8 @@
  */
 import * as fs from 'node:fs';
 import type { ImageDataset } from './image-dataset';
-import { hashParts, writeFileAtomic } from './cache';
+import { writeFileAtomic } from '../util/fs-atomic';
+import { hashParts } from '../util/hash';
 
 const MAGIC = 'FDIMGv1\n';
 

@@ -82,12 +82,12 @@ function convertFashion(tick: () => void): ImageDataset {
  *
  * @example
  * ```ts
- * const fm = await loadFashionMnist();
+ * const fm = loadFashionMnist();
  * fm.classNames[fm.labels[0]]; // 'T-shirt/top'
- * const analysis = await loadFashionMnist({ part: 'analysis' }); // 50,000 images
+ * const analysis = loadFashionMnist({ part: 'analysis' }); // 50,000 images
  * ```
  */
-export async function loadFashionMnist(opts: LoadCorpusOptions = {}): Promise<ImageDataset> {
+export function loadFashionMnist(opts: LoadCorpusOptions = {}): ImageDataset {
   const dir = path.join(packageDir('fashion-mnist'), 'src', 'clothes');
   const sources = Array.from({ length: 10 }, (_, c) => path.join(dir, `${c}.json`));
   const part = opts.part ?? 'all';

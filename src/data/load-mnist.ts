@@ -63,11 +63,11 @@ function convertMnist(tick: () => void): ImageDataset {
  *
  * @example
  * ```ts
- * const digits = await loadMnist();                        // 10,000 images
- * const forBenchmarks = await loadMnist({ part: 'analysis' }); // ids 0..7999
+ * const digits = loadMnist();                        // 10,000 images
+ * const forBenchmarks = loadMnist({ part: 'analysis' }); // ids 0..7999
  * ```
  */
-export async function loadMnist(opts: LoadCorpusOptions = {}): Promise<ImageDataset> {
+export function loadMnist(opts: LoadCorpusOptions = {}): ImageDataset {
   const dir = path.join(packageDir('mnist'), 'src', 'digits');
   const sources = Array.from({ length: 10 }, (_, c) => path.join(dir, `${c}.json`));
   const part = opts.part ?? 'all';

@@ -2,7 +2,7 @@
  * The paper's embedding preprocessing (`SVMPreProcessing`): whiten every feature with the train
  * split's mean and standard deviation, then scale each row to unit L2 norm.
  */
-import { Matrix } from '../matrix';
+import { Matrix } from '../util/matrix';
 import { EncodedArray, decodeFloat64, encodeArray } from '../svm/codec';
 import { checkMatrix } from '../svm/validate';
 

@@ -4,7 +4,7 @@
  * directions without any encoder in this process: `embedTexts` looks captions up.
  */
 import type { ImageDataset } from '../data/image-dataset';
-import { assertMatrix, type Matrix } from '../matrix';
+import { assertMatrix, type Matrix } from '../util/matrix';
 import type { JointEncoder } from './encoder';
 import { loadNpy } from './npy';
 

@@ -7,7 +7,7 @@
  * the one caption drawn for that image. The same phrase tables define the vocabulary
  * ({@link captionVocabulary}), so no trained word is missing and no untrained word slips in.
  */
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 
 /** Tint names, index = the `colour` fact. `plain` is an untinted (grayscale) image. */
 export const COLOURS = ['plain', 'red', 'green', 'blue', 'yellow', 'purple', 'cyan', 'orange'] as const;

@@ -18,10 +18,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { hashParts } from '../data/cache';
+import { hashParts } from '../util/hash';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import { CLIP_MEAN, CLIP_STD, type ImageTransform, type ImageTransformOptions, type Interpolation, imageTransform } from '../model/image-transform';
 import { checkFits, type OnnxImageInput, resolveImageInput, runOverSplit } from '../model/onnx-image-model';
 import { type OnnxFile, OnnxSession, readOnnxFile } from '../model/onnx/graph';

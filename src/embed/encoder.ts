@@ -1,4 +1,4 @@
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import type { ImageDataset } from '../data/image-dataset';
 
 /** Options every encoder's `embedImages` understands. */

@@ -5,15 +5,16 @@
  * SHA-256 of the weights, training provenance) and one little-endian Float32 binary. They are read
  * offline from the package (works from `src/` under tsx and from `dist/` after the build).
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { hashParts, packageRoot, writeFileAtomic } from '../data/cache';
+import { writeFileAtomic } from '../util/fs-atomic';
+import { hashParts, sha256Hex } from '../util/hash';
+import { packageRoot } from '../util/paths';
 import type { ImageDataset } from '../data/image-dataset';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import { ensureBackend } from '../model/backend';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import type { EmbedOptions, JointEncoder } from './encoder';
 import { bagOfWords, JointEncoderNetwork, weightShapes, type JointEncoderConfig } from './joint-encoder-model';
 
@@ -76,7 +77,7 @@ export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncode
     config: network.config,
     vocabulary: [...network.vocabulary.words],
     weightsFile: WEIGHTS,
-    weightsSha256: hashBytes(bytes),
+    weightsSha256: sha256Hex(bytes),
     weights: layout,
     ...(training ? { training } : {}),
   };
@@ -85,9 +86,6 @@ export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncode
   return manifest;
 }
 
-function hashBytes(bytes: Uint8Array): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
-}
 
 /** Reads and checks a manifest and its weights; throws naming the file and the problem. */
 export function readJointEncoderFiles(dir: string): { manifest: JointEncoderManifest; weights: Map<string, Float32Array> } {
@@ -111,7 +109,7 @@ export function readJointEncoderFiles(dir: string): { manifest: JointEncoderMani
     throw new Error(`joint encoder: weights file ${wfile} named by ${mfile} is missing`);
   }
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  const sha = hashBytes(bytes);
+  const sha = sha256Hex(bytes);
   if (sha !== manifest.weightsSha256) {
     throw new Error(`joint encoder: ${wfile} is corrupt or stale: SHA-256 ${sha.slice(0, 12)}... but ${MANIFEST} expects ${manifest.weightsSha256.slice(0, 12)}...`);
   }

@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { ensureBackend } from '../model/backend';
 import { FEATURE_LAYER } from '../model/architectures';
 import { modelWeightsHash } from '../model/model-weights-hash';
@@ -151,7 +151,7 @@ export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): M
     // cache never mixes their last bits.
     cacheKey: `model-weights:${weightsHash}|layer:${layer}|pool:${pool}|scale:${opts.scale ?? ''}|offset:${opts.offset ?? ''}|runtime:${onnxModel ? 'onnx' : 'tfjs'}`,
     async embedImages(split: ImageDataset, eopts: EmbedOptions = {}): Promise<Matrix> {
-      assertDataset(split, split.name ?? 'split');
+      assertDataset(split, split.name ?? 'split', { unlabeled: true }); // embedding needs no labels
       const batchSize = eopts.batchSize ?? 256;
       if (onnxModel && onnxSpec && split.height === onnxSpec.height && split.width === onnxSpec.width && split.channels === onnxSpec.channels) {
         session ??= OnnxEmbedder.create(onnxModel, threads);

@@ -4,8 +4,8 @@
  * Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
 import * as fs from 'node:fs';
-import { writeFileAtomic } from '../data/cache';
-import type { Matrix } from '../matrix';
+import { writeFileAtomic } from '../util/fs-atomic';
+import type { Matrix } from '../util/matrix';
 
 /** Element types this reader/writer handles, in NumPy's descr notation without byte order. */
 export type NpyDtype = 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';

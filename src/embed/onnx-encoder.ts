@@ -7,7 +7,7 @@
 import * as aq from 'arquero';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import { imageTransform, type ImageTransform } from '../model/image-transform';
 import { checkFits, type OnnxImageInput, type OnnxModelOptions, resolveImageInput, runOverSplit } from '../model/onnx-image-model';
 import { featureCandidates, type OnnxFile, OnnxSession, penultimateTensor, probeTensors, readOnnxFile } from '../model/onnx/graph';

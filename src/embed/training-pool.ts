@@ -3,7 +3,7 @@
  * epoch with a random tint, size, placement and orientation, each paired with a caption drawn from
  * the facts of that rendering (see `caption-templates.ts`).
  */
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 import { measurePixels, quantile, renderRgb, type RenderSpec } from './attributes';
 import { COLOURS, FACT, SLOT, FACT_SLOTS, generateCaption, type Facts, type Mention } from './caption-templates';
 

@@ -3,7 +3,7 @@
  * ("a photo of a {class}") embedding is most similar (cosine), as in CLIP.
  */
 import type { ImageDataset } from '../data/image-dataset';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import type { JointEncoder } from './encoder';
 
 /** Result of zero-shot classification. */

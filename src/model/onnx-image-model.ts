@@ -7,8 +7,8 @@
  */
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { type ImageTransform, type ImageTransformOptions, imageTransform, outputSize, transformImages, transformPixels } from './image-transform';
 import { type OnnxFile, OnnxSession, readOnnxFile } from './onnx/graph';
 import { defaultThreads } from './onnx/runtime';

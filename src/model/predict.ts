@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as aq from 'arquero';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import { attachClassNames } from '../data/table-vocabulary';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { ensureBackend } from './backend';
 import { AnyModel, batchTensor, InputOverrides, inputSpecOf, ModelInputSpec } from './model-input';
 import { exportOnnx, OnnxUnsupportedError } from './onnx/export';
@@ -163,7 +164,7 @@ export async function predict(model: AnyModel | OnnxClassifier, split: ImageData
     confidence: r.confidence,
   };
   if (split.groups) columns.group = split.groups.slice();
-  return aq.table(columns as Record<string, unknown[]>);
+  return attachClassNames(aq.table(columns as Record<string, unknown[]>), names);
 }
 
 function firstOutput(y: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {

@@ -26,7 +26,7 @@
  * kernel when the runtime has one (`simd-kernel.ts`), else in plain JavaScript. Training rows can
  * be a view (`rowIndex`) into a larger matrix, so cross-validation folds need no copies.
  */
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { simdKernel } from './simd-kernel';
 
 /** A prepared training problem: data, +-1 labels, per-sample box C_i, and cached row norms. */

@@ -1,4 +1,4 @@
-import { Matrix } from '../matrix';
+import { Matrix } from '../util/matrix';
 import { ClassWeight, resolveClassWeight } from './class-weight';
 
 /** The parameters that define a linear SVM's primal objective. */

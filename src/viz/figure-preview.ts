@@ -8,9 +8,10 @@
  * horizontal; group/stack/overlay), `histogram` (shared bins, `histnorm`), linear/log/category axes,
  * `layout.shapes` lines and rectangles. Other trace types are listed in a note on the preview.
  */
-import { escapeXml, FONT_FAMILY, textWidth } from './fonts';
+import { escapeXml } from '../util/escape';
+import { FONT_FAMILY, textWidth } from './fonts';
 import { svgToPngSync } from './sharp-sync';
-import { formatNumber } from './table-html';
+import { formatNumber } from '../util/format';
 
 /** The spec shape the preview reads (same as `Figure`). */
 export interface PreviewSpec {

@@ -1,6 +1,6 @@
 import { PCA } from 'ml-pca';
-import { assertMatrix, Matrix } from '../matrix';
-import { Random } from '../random';
+import { assertMatrix, Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 
 /** Options for {@link orthogonalPrincipalAxis}. */
 export interface OrthogonalAxisOptions {

@@ -13,9 +13,9 @@ import {
   assertDataset,
   RESERVED,
   ImageDataset,
-  cacheDir,
-  writeFileAtomic,
 } from '../../src/data';
+import { writeFileAtomic } from '../../src/util/fs-atomic';
+import { cacheDir } from '../../src/util/paths';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'fd-data-'));
@@ -113,7 +113,7 @@ describe('data: selection helpers', () => {
 describe('data: loadMnist', () => {
   it('loads the 10k real digits, labels matching the package, from a content-keyed cache', async () => {
     const dir = tmpDir();
-    const m = await loadMnist({ cacheDir: dir });
+    const m = loadMnist({ cacheDir: dir });
     assertDataset(m);
     assert.equal(m.labels.length, 10000);
     assert.equal(m.ids[1234], 1234);
@@ -133,12 +133,12 @@ describe('data: loadMnist', () => {
     assert.equal(files.length, 1);
     assert.match(files[0], /^mnist-v1-[0-9a-f]{16}\.fdimg$/);
     const mtime = fs.statSync(path.join(dir, files[0])).mtimeMs;
-    const again = await loadMnist({ cacheDir: dir });
+    const again = loadMnist({ cacheDir: dir });
     assert.equal(fs.statSync(path.join(dir, files[0])).mtimeMs, mtime, 'warm load must not rewrite the cache');
     assert.deepEqual(Buffer.from(again.images).equals(Buffer.from(m.images)), true);
     // The reserved parts.
-    const analysis = await loadMnist({ cacheDir: dir, part: 'analysis' });
-    const encoder = await loadMnist({ cacheDir: dir, part: 'encoder' });
+    const analysis = loadMnist({ cacheDir: dir, part: 'analysis' });
+    const encoder = loadMnist({ cacheDir: dir, part: 'encoder' });
     assert.equal(analysis.labels.length, RESERVED.mnist.analysis.end - RESERVED.mnist.analysis.start);
     assert.equal(encoder.ids[0], RESERVED.mnist.encoder.start);
     assert.equal(encoder.name, 'mnist:encoder');
@@ -149,7 +149,7 @@ describe('data: loadMnist', () => {
     const warnings: string[] = [];
     process.emitWarning = ((w: string) => warnings.push(String(w))) as typeof process.emitWarning;
     try {
-      const rebuilt = await loadMnist({ cacheDir: dir });
+      const rebuilt = loadMnist({ cacheDir: dir });
       assert.equal(rebuilt.labels.length, 10000);
     } finally {
       process.emitWarning = warn;

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { captionCandidates, rankCaptions, retrieveByCaption } from '../../src/directions/captions';
 import { FailureDirections } from '../../src/directions/failure-directions';
+import { splitInput } from '../../src/directions/split-input';
 import { captionEmbeddings } from '../../src/embed/caption-embeddings';
 import { filterVocabulary, paperCaptionSlots, PAPER_BACKGROUNDS, wordnetHyponyms } from '../../src/embed/caption-vocabulary';
 import { clipEncoder, type ClipEncoder } from '../../src/embed/clip-encoder';
@@ -23,8 +24,8 @@ describe('embed: precomputed caption embeddings in rankCaptions / retrieveByCapt
     if (!onnxRuntimeStatus().available) this.skip();
     clip = await clipEncoder(fixture('clip-tiny'), { threads: 1 });
     const z = await clip.embedImages(split);
-    fd = new FailureDirections({ randomState: 0 }).setPreprocess(z);
-    fd.fit(z, split.labels, preds, { classNames: split.classNames });
+    fd = new FailureDirections({ seed: 0 }).setPreprocess(z);
+    fd.fit(splitInput(split, z, { pred: preds }));
   });
   after(async () => clip?.dispose());
 

@@ -38,8 +38,8 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
 
   before(async () => {
     // Corpus caches first: their one-time conversion reports progress of its own.
-    await loadMnist();
-    await loadFashionMnist();
+    loadMnist();
+    loadFashionMnist();
     for (const r of await runNotebooks({ names: NAMES, outDir, log: () => {} })) {
       runs.set(r.name, r);
       process.stderr.write(`      [${r.name}: ${r.seconds.toFixed(1)} s, .ipynb ${(r.notebookBytes / 1e6).toFixed(2)} MB, .html ${(r.htmlBytes / 1e6).toFixed(2)} MB]\n`);

@@ -41,7 +41,7 @@ describe('notebooks: 04-interventions, executed headless', function () {
     const picks = text('fd.selectFromPool(run.directions, pool');
     assert.match(picks, /16 rows x 9 columns/);
     assert.ok(!/\bagrees\b/.test(picks), 'an SVM pick agrees with its label');
-    const arms = text('fd.interventionTable([r])');
+    const arms = text('internal.interventionTable([r])');
     for (const a of ['base', 'pool:svm', 'pool:confidence', 'pool:random', 'upweight:balanced', 'upweight:overweight', 'upweight:soft']) assert.match(arms, new RegExp(`^${a}\\s`, 'm'));
     const bench = text('science.json');
     assert.match(bench, /full run of .*: 4 settings, 20 runs/);

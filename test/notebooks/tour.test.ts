@@ -25,7 +25,7 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
   before(async () => {
     // The first loadMnist call converts the corpus and reports progress; warm the cache so both runs
     // below see the same state (the determinism check compares their outputs).
-    await loadMnist();
+    loadMnist();
     [run] = await runNotebooks({ names: ['00-tour'], outDir, log: () => {} });
     process.stderr.write(`      [tour: ${run.seconds.toFixed(1)} s, .ipynb ${(run.notebookBytes / 1e6).toFixed(2)} MB, .html ${(run.htmlBytes / 1e6).toFixed(2)} MB]\n`);
   });

@@ -7,7 +7,7 @@ import { DisplayMessage, init, inNotebook, notebookProgressSink, setDisplayWrite
 import { Figure } from '../../src/viz/figure';
 import { imageStrip } from '../../src/viz/image-strip';
 import { packedPlotly, plotlyLoaderHtml } from '../../src/viz/plotly-embed';
-import { progress, setProgressSink } from '../../src/progress';
+import { progress, setProgressSink } from '../../src/util/progress';
 
 const fig = () =>
   new Figure({ data: [{ type: 'scatter', x: new Float32Array([1, 2, 3]), y: [0.1 + 0.2, 2, NaN], name: 'a' }], layout: { title: { text: 'three points' } } });
