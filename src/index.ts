@@ -39,7 +39,7 @@ export { embed } from './embed/embed';
 export { modelEncoder } from './embed/model-encoder';
 export { jointEncoder } from './embed/joint-encoder';
 export { zeroShotClassify } from './embed/zero-shot';
-export { loadNpy, saveNpy } from './embed/npy';
+export { loadNpy, saveNpy, loadNpz } from './embed/npy';
 export type { Encoder, JointEncoder } from './embed/encoder';
 
 // svm/: the linear SVM behind every direction (liblinear's dual coordinate descent).
@@ -59,6 +59,11 @@ export { captionCandidates, rankCaptions, retrieveByCaption, fillCaption, CAPTIO
 export { evaluateRanking } from './directions/evaluate-ranking';
 export { selectFromPool } from './directions/select-from-pool';
 export { upweight } from './directions/upweight';
+
+// stream/: millions of rows out of core — shards in (clip-retrieval folders, .npy shards), Parquet
+// scores out, DuckDB-backed queries returning Arquero tables.
+export { clipRetrievalFolder, npyShards, scoreShards, scoresDb, selectFromPoolStream, retrieveByCaptionStream } from './stream';
+export type { StreamSource, ScoreShardsOptions, ScoreShardsResult, ScoresDb } from './stream';
 
 // metrics/: ranking and group metrics (scikit-learn's definitions).
 export { auroc } from './metrics/auroc';

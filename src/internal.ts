@@ -11,3 +11,4 @@ export * from './svm';
 export * from './directions';
 export * from './metrics';
 export * from './viz';
+export * from './stream';

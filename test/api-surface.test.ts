@@ -16,7 +16,7 @@ const PUBLIC = `
   concatDatasets ImageDataset DatasetSplits
   ensureBackend backendName trainClassifier TrainClassifierOptions predict predictArrays saveModel loadModel
   Keras3FormatError
-  embed modelEncoder jointEncoder zeroShotClassify loadNpy saveNpy Encoder JointEncoder
+  embed modelEncoder jointEncoder zeroShotClassify loadNpy saveNpy loadNpz Encoder JointEncoder
   LinearSVC crossValidateC
   analyze Analysis AnalyzeOptions splitInput SplitInput FailureDirections FailureDirectionsOptions
   ScoresTable ofClass hardest easiest captionCandidates rankCaptions retrieveByCaption fillCaption
@@ -24,6 +24,8 @@ const PUBLIC = `
   auroc averagePrecision precisionAtKScore balancedAccuracy groupAccuracy worstGroupAccuracy
   Figure scoreHistogram projectionPlot cSweepPlot cSliderPlot precisionAtKPlot captionPlot imageStrip
   Matrix Random progress NotFittedError
+  clipRetrievalFolder npyShards scoreShards scoresDb selectFromPoolStream retrieveByCaptionStream StreamSource
+  ScoreShardsOptions ScoreShardsResult ScoresDb
   onnxClassifier OnnxClassifier OnnxClassifierOptions imageTransform ImageTransformOptions onnxEncoder onnxTensors
   OnnxEncoder OnnxEncoderOptions clipEncoder ClipEncoder ClipEncoderOptions captionEmbeddings CaptionEmbeddings
   wordnetHyponyms paperCaptionSlots filterVocabulary

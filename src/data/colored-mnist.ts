@@ -55,7 +55,7 @@ export const COLORED_MNIST_CLASSES = ['digit 0-4', 'digit 5-9'];
  *
  * @example
  * ```ts
- * const { train, val, unlabeled, test } = coloredMnist({ trainCorr: 0.95, seed: 0 });
+ * const { train, val, unlabeled, test } = fd.coloredMnist({ trainCorr: 0.95, seed: 0 });
  * train.groups!.filter((g) => g === 'disagrees').length; // ~150 of 3000
  * ```
  */

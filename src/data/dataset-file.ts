@@ -113,7 +113,7 @@ export function readDatasetFile(file: string, opts: ReadDatasetFileOptions = {})
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new Error(`cannot open dataset file ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot open dataset file ${file}: ${(e as Error).message}`, { cause: e });
   }
   try {
     const size = fs.fstatSync(fd).size;

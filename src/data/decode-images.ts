@@ -37,7 +37,7 @@ export interface DecodeOptions {
  *
  * @example
  * ```ts
- * const big = await fd.imageFolder('scans', { limitInputPixels: 4 * fd.DEFAULT_LIMIT_INPUT_PIXELS });
+ * const big = await fd.imageFolder('scans', { limitInputPixels: 4 * DEFAULT_LIMIT_INPUT_PIXELS });
  * ```
  */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 0x3fff * 0x3fff;
@@ -139,7 +139,7 @@ export async function decodeImage(
   } catch (e) {
     const msg = (e as Error).message;
     if (limitInputPixels !== false && /exceeds pixel limit/i.test(msg)) throw await pixelLimitError(file, limitInputPixels);
-    throw new Error(`${file}: cannot decode image (${msg})`);
+    throw new Error(`${file}: cannot decode image (${msg})`, { cause: e });
   }
 }
 

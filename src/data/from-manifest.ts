@@ -74,7 +74,7 @@ export async function fromManifest(csvPath: string, opts: ManifestOptions = {}):
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`fromManifest: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new Error(`fromManifest: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
   }
   const rows = parseCsv(text, file);
   if (rows.length === 0) throw new Error(`fromManifest: ${file} is empty`);

@@ -77,7 +77,7 @@ const TEST_PART = { start: 60000, end: 70000 };
  *
  * @example
  * ```ts
- * const { train, test, protocol } = hiddenSubclass({ seed: 0 });
+ * const { train, test, protocol } = fd.hiddenSubclass({ seed: 0 });
  * protocol.hidden; // ['T-shirt/top', 'Sandal', 'Dress']
  * ```
  */

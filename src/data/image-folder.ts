@@ -25,7 +25,7 @@ export type LoadedImages = ImageDataset & { report: LoadReport };
  *
  * @example
  * ```ts
- * fd.OS_METADATA_NAMES.has('__macosx'); // true (names are stored lower-case)
+ * OS_METADATA_NAMES.has('__macosx'); // true (names are stored lower-case)
  * ```
  */
 export const OS_METADATA_NAMES: ReadonlySet<string> = new Set(
@@ -81,7 +81,7 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
     entries = fs.readdirSync(root).sort(byName);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`imageFolder: cannot read folder ${root}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (e as Error).message}`);
+    throw new Error(`imageFolder: cannot read folder ${root}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (e as Error).message}`, { cause: e });
   }
   const rootReal = fs.realpathSync(root);
   const ignored: LoadReport['ignored'] = [];
@@ -97,7 +97,7 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
     try {
       names = fs.readdirSync(d).sort(byName);
     } catch (e) {
-      throw new Error(`imageFolder: cannot read folder ${d}: ${(e as Error).message}`);
+      throw new Error(`imageFolder: cannot read folder ${d}: ${(e as Error).message}`, { cause: e });
     }
     for (const name of names) {
       const full = path.join(d, name);

@@ -43,7 +43,7 @@ export function readPredictionsCsv(file: string, opts: ReadPredictionsOptions = 
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`readPredictionsCsv: cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`readPredictionsCsv: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   const rows = parseCsv(text, file);
   if (rows.length === 0) throw new Error(`${file}: empty file (expected a header row with id,label,pred)`);

@@ -38,8 +38,8 @@ export interface AssertDatasetOptions {
  *
  * @example
  * ```ts
- * fd.assertDataset(split, 'train');
- * fd.assertDataset(pool, 'pool', { unlabeled: true }); // labels may be -1
+ * assertDataset(split, 'train');
+ * assertDataset(splits.unlabeled!, 'pool', { unlabeled: true }); // labels may be -1
  * ```
  */
 export function assertDataset(ds: ImageDataset, what = ds?.name ?? 'dataset', opts: AssertDatasetOptions = {}): ImageDataset {
@@ -77,7 +77,7 @@ export function assertDataset(ds: ImageDataset, what = ds?.name ?? 'dataset', op
  *
  * @example
  * ```ts
- * const first100 = subset(train, Array.from({ length: 100 }, (_, i) => i), 'train[:100]');
+ * const first100 = fd.subset(train, Array.from({ length: 100 }, (_, i) => i), 'train[:100]');
  * ```
  */
 export function subset(ds: ImageDataset, positions: ArrayLike<number>, name: string | undefined = ds.name): ImageDataset {
@@ -108,6 +108,7 @@ export function subset(ds: ImageDataset, positions: ArrayLike<number>, name: str
  *
  * @example
  * ```ts
+ * const mnist = await fd.loadMnist();
  * const rows = positionsInRanges(mnist, RESERVED.mnist.analysis);
  * ```
  */
@@ -135,7 +136,7 @@ export function positionsInRanges(ds: ImageDataset, ranges: IndexRange | readonl
  *
  * @example
  * ```ts
- * const corpus = loadMnist();
+ * const corpus = fd.loadMnist();
  * const encoderImages = takeRanges(corpus, RESERVED.mnist.encoder); // ids 8000..9999
  * ```
  */
@@ -148,7 +149,7 @@ export function takeRanges(ds: ImageDataset, ranges: IndexRange | readonly Index
  *
  * @example
  * ```ts
- * const all = concatDatasets([train, val], 'train+val');
+ * const all = fd.concatDatasets([train, val], 'train+val');
  * ```
  */
 export function concatDatasets(parts: ImageDataset[], name?: string): ImageDataset {

@@ -19,7 +19,8 @@ const vocabularies = new WeakMap<object, readonly string[]>();
  *
  * @example
  * ```ts
- * attachClassNames(table, ['cat', 'dog']);
+ * import * as aq from 'arquero';
+ * const table = attachClassNames(aq.table({ id: ['a'], label: [1] }), ['cat', 'dog']);
  * ```
  */
 export function attachClassNames<T extends TableWithColumns>(table: T, classNames: readonly string[]): T {
@@ -33,7 +34,7 @@ export function attachClassNames<T extends TableWithColumns>(table: T, className
  *
  * @example
  * ```ts
- * attachedClassNames(preds); // ['cat', 'dog']
+ * attachedClassNames(a.predictions.test); // the split's class names
  * ```
  */
 export function attachedClassNames(table: TableWithColumns): string[] | undefined {

@@ -58,7 +58,7 @@ export function fillCaption(template: string, slots: { adj?: string | null; noun
  *
  * @example
  * ```ts
- * captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'], prepositions: [null, 'on the left'] })
+ * fd.captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'], prepositions: [null, 'on the left'] })
  *   .map((c) => c.caption);
  * // ['a photo of a digit', 'a photo of a digit on the left', 'a photo of a red digit', ...]
  * ```

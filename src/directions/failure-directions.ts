@@ -202,7 +202,7 @@ export class FailureDirections {
    *
    * @example
    * ```ts
-   * dirs.fit(fd.splitInput(val, zVal, predVal));
+   * dirs.fit(fd.splitInput(val, zVal, await fd.predict(model, val)));
    * ```
    */
   fit(input: SplitInput): this {
@@ -275,7 +275,7 @@ export class FailureDirections {
    * @example
    * ```ts
    * const s = dirs.decisionFunction(testInput);          // Float64Array, one per row
-   * const t = dirs.decisionFunction(poolLatents, 0);     // every row under class 0's direction
+   * const t = dirs.decisionFunction(zTest, 0);           // every row under class 0's direction
    * ```
    */
   decisionFunction(input: LabeledLatents | Matrix, classId?: number): Float64Array {
@@ -455,6 +455,7 @@ export class FailureDirections {
    *
    * @example
    * ```ts
+ * import * as fs from 'node:fs';
    * fs.writeFileSync('dirs.json', JSON.stringify(dirs));
    * const again = fd.FailureDirections.fromJSON(fs.readFileSync('dirs.json', 'utf8'));
    * ```
@@ -469,7 +470,7 @@ export class FailureDirections {
    *
    * @example
    * ```ts
-   * const again = fd.FailureDirections.fromJSON(text);
+   * const again = fd.FailureDirections.fromJSON(JSON.stringify(dirs));
    * ```
    */
   static fromJSON(json: FailureDirectionsJSON | string): FailureDirections {

@@ -24,7 +24,7 @@ import { flagPrecisionRecall, groupAccuracy } from '../metrics';
 import { evaluateRanking } from './evaluate-ranking';
 import { splitInput } from './split-input';
 import { FailureDirections, type FailureDirectionsOptions } from './failure-directions';
-import { minorityGroups, minorityMask, type MinorityGroups } from './minority-groups';
+import { minorityGroups, minorityMask } from './minority-groups';
 import { selectFromPool, type SelectionMethod } from './select-from-pool';
 import { upweight, type UpweightScheme } from './upweight';
 
@@ -177,7 +177,8 @@ function cellKey(split: ImageDataset, i: number): string {
  *
  * @example
  * ```ts
- * const acc = accuracySummary(test, correct, minorityMask(test, minority));
+ * const { correct } = await fd.predictArrays(model, test);
+ * const acc = accuracySummary(test, correct, minorityMask(test, minorityGroups(train, [test])));
  * ```
  */
 export function accuracySummary(split: ImageDataset, correct: ArrayLike<number>, isMinority: ArrayLike<number>): AccuracySummary {
@@ -228,7 +229,7 @@ function resolvePerClass(spec: number | number[], pool: ImageDataset): number[] 
  *
  * @example
  * ```ts
- * const splits = coloredMnist({ trainCorr: 0.95, seed: 0 });
+ * const splits = fd.coloredMnist({ trainCorr: 0.95, seed: 0 });
  * const { result } = await interventionExperiment(splits, { seed: 0, epochs: 5, perClass: 50 });
  * result.base.worstGroupAccuracy;                  // before
  * result.selection.find((s) => s.by === 'svm');    // after adding the SVM's picks
@@ -313,14 +314,14 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
   const ranking: RankingSummary[] = [];
   const flags: FlagSummary[] = [];
   for (const target of ['minority', 'errors'] as const) {
-    const rows = rankingTables[target].objects() as Array<Record<string, any>>;
+    const rows = rankingTables[target].objects() as Array<Record<string, number | string | null>>;
     for (const method of ['svm', 'confidence', 'random'] as const) {
       // The 'all' row is evaluateRanking's unweighted mean over classes.
       const all = rows.find((r) => r.method === method && r.className === 'all' && r.class == null)!;
       const perClass = rows.filter((r) => r.method === method && r.class != null && Number.isFinite(r.auroc));
       const p: Record<string, number> = {};
-      for (const k of ks) p[String(k)] = all[`precision@${k}`];
-      ranking.push({ target, method, auroc: all.auroc, ap: all.ap, precisionAtK: p, classes: perClass.length });
+      for (const k of ks) p[String(k)] = all[`precision@${k}`] as number;
+      ranking.push({ target, method, auroc: all.auroc as number, ap: all.ap as number, precisionAtK: p, classes: perClass.length });
     }
     flags.push(flagSummary(testScores, target));
   }

@@ -107,9 +107,10 @@ function positionsByClass(labels: ArrayLike<number>): Map<number, number[]> {
  *
  * @example
  * ```ts
- * const pool = { ...splits.unlabeled, latents: await fd.embed(encoder, splits.unlabeled) };
+ * const unlabeled = splits.unlabeled!;
+ * const pool = { ...unlabeled, latents: await fd.embed(encoder, unlabeled) };
  * const sel = fd.selectFromPool(dirs, pool, { perClass: 50, by: 'svm' });
- * const augmented = fd.concatDatasets([splits.train, fd.subset(splits.unlabeled, sel.indices)]);
+ * const augmented = fd.concatDatasets([splits.train, fd.subset(unlabeled, sel.indices)]);
  * ```
  */
 export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, options: SelectFromPoolOptions): PoolSelection {

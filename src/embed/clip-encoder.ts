@@ -91,7 +91,7 @@ function readJson(file: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${what}: ${file} is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${what}: ${file} is not valid JSON (${(e as Error).message})`, { cause: e });
   }
 }
 
@@ -108,7 +108,7 @@ export function loadTokenizerJson(file: string, what = 'tokenizer'): { tokenizer
   try {
     tokenizer = new Tokenizer(json, config);
   } catch (e) {
-    throw new Error(`${what}: cannot load ${file}: ${(e as Error).message}`);
+    throw new Error(`${what}: cannot load ${file}: ${(e as Error).message}`, { cause: e });
   }
   const unk = json.model?.unk_token;
   const unkId = typeof unk === 'string' ? tokenizer.token_to_id(unk) : undefined;

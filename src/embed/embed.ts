@@ -42,7 +42,7 @@ export function datasetHash(split: ImageDataset): string {
  *
  * @example
  * ```ts
- * embeddingCachePath(modelEncoder(model), test); // '.../data/cache/embeddings/3f9c....npy'
+ * embeddingCachePath(fd.modelEncoder(model), test); // '.../data/cache/embeddings/3f9c....npy'
  * ```
  */
 export function embeddingCachePath(encoder: Encoder, split: ImageDataset, dir: string = path.join(cacheDir(), 'embeddings')): string {
@@ -58,9 +58,9 @@ export function embeddingCachePath(encoder: Encoder, split: ImageDataset, dir: s
  *
  * @example
  * ```ts
- * const enc = modelEncoder(model);
- * const zTrain = await embed(enc, train);
- * const zVal = await embed(enc, val, { batchSize: 512 });
+ * const enc = fd.modelEncoder(model);
+ * const zTrain = await fd.embed(enc, train);
+ * const zVal = await fd.embed(enc, val, { batchSize: 512 });
  * ```
  */
 export async function embed(encoder: Encoder, split: ImageDataset, opts: EmbedCallOptions = {}): Promise<Matrix> {

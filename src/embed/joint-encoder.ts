@@ -52,7 +52,7 @@ export function defaultEncoderDir(): string {
  *
  * @example
  * ```ts
- * saveJointEncoder(await jointEncoder(), '/tmp/my-encoder'); // or a freshly trained network
+ * saveJointEncoder(await fd.jointEncoder(), '/tmp/my-encoder'); // or a freshly trained network
  * ```
  */
 export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncoder, dir: string, training?: Record<string, unknown>): JointEncoderManifest {
@@ -95,8 +95,8 @@ export function readJointEncoderFiles(dir: string): { manifest: JointEncoderMani
     manifest = JSON.parse(fs.readFileSync(mfile, 'utf8'));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`joint encoder: ${mfile} not found (train one with \`npm run train:encoder\`, or pass {dir})`);
-    throw new Error(`joint encoder: ${mfile} is not valid JSON (${err.message})`);
+    if (err.code === 'ENOENT') throw new Error(`joint encoder: ${mfile} not found (train one with \`npm run train:encoder\`, or pass {dir})`, { cause: e });
+    throw new Error(`joint encoder: ${mfile} is not valid JSON (${err.message})`, { cause: e });
   }
   if (manifest.format !== JOINT_ENCODER_FORMAT || manifest.version !== 1) {
     throw new Error(`joint encoder: ${mfile} is not a ${JOINT_ENCODER_FORMAT} v1 manifest (format ${manifest.format}, version ${manifest.version})`);
@@ -160,7 +160,7 @@ const loaded = new Map<string, Promise<LoadedJointEncoder>>();
  *
  * @example
  * ```ts
- * const enc = await jointEncoder();
+ * const enc = await fd.jointEncoder();
  * const img = await enc.embedImages(test);                       // Matrix, test.labels.length x 64
  * const txt = await enc.embedTexts(['a photo of a red digit']);  // Matrix, 1 x 64
  * ```
@@ -186,7 +186,8 @@ export function jointEncoder(options: JointEncoderOptions = {}): Promise<LoadedJ
  *
  * @example
  * ```ts
- * const enc = wrapNetwork(network, manifest);
+ * const { network } = await trainJointEncoder((await encoderPool()).pool, { seed: 0, epochs: 1 });
+ * const enc = wrapNetwork(network, (await fd.jointEncoder()).manifest);
  * ```
  */
 export function wrapNetwork(network: JointEncoderNetwork, manifest: JointEncoderManifest, onDispose?: () => void): LoadedJointEncoder {

@@ -84,9 +84,9 @@ function penultimateNode(model: tf.GraphModel): string {
  *
  * @example
  * ```ts
- * const enc = modelEncoder(model);                  // layer 'features', 128-d
- * const z = await embed(enc, test);                 // Matrix test.size x 128, cached on disk
- * const convEnc = modelEncoder(model, { layer: 'conv2', pool: 'avg' }); // 32-d
+ * const enc = fd.modelEncoder(model);                  // layer 'features', 128-d
+ * const z = await fd.embed(enc, test);                 // Matrix test.size x 128, cached on disk
+ * const convEnc = fd.modelEncoder(model, { layer: 'conv2', pool: 'avg' }); // 32-d
  * ```
  */
 export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): ModelEncoder {

@@ -98,6 +98,7 @@ function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar 
  *
  * @example
  * ```ts
+ * const { pool } = await encoderPool();
  * const { network, history } = await trainJointEncoder(pool, { seed: 0, epochs: 12 });
  * ```
  */

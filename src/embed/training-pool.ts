@@ -73,7 +73,8 @@ export interface PoolBatch {
  *
  * @example
  * ```ts
- * const pool = new TrainingPool({ images, size: 28, groups });
+ * const pool = new TrainingPool({ images: split.images, size: 28, groups: Int32Array.from(split.labels) });
+ * const rng = new fd.Random(0);
  * const order = pool.epochOrder(rng);
  * const batch = pool.render(order.subarray(0, 128), rng);
  * batch.captions[0]; // e.g. 'a photo of a small green seven on the left'

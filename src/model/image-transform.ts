@@ -180,7 +180,7 @@ function cropOffset(size: number, crop: number): number {
  *
  * @example
  * ```ts
- * const x = await transformImages(test, 0, 64, imageTransform({ preset: 'imagenet' })); // 64*3*224*224 floats
+ * const x = await transformImages(test, 0, 64, fd.imageTransform({ preset: 'imagenet' })); // 64*3*224*224 floats
  * ```
  */
 export async function transformImages(split: ImageDataset, start: number, end: number, t: ImageTransform): Promise<{ data: Float32Array; dims: [number, number, number, number] }> {
@@ -226,7 +226,7 @@ export async function transformImages(split: ImageDataset, start: number, end: n
  *
  * @example
  * ```ts
- * const { data, height, width } = await transformPixels(test, 0, 8, imageTransform({ preset: 'clip' }));
+ * const { data, height, width } = await transformPixels(test, 0, 8, fd.imageTransform({ preset: 'clip' }));
  * ```
  */
 export async function transformPixels(split: ImageDataset, start: number, end: number, t: ImageTransform): Promise<{ data: Uint8Array; height: number; width: number }> {

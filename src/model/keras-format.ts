@@ -62,8 +62,9 @@ const isObject = (v: unknown): v is Json => v != null && typeof v === 'object' &
  *
  * @example
  * ```ts
+ * import * as fs from 'node:fs';
  * const json = JSON.parse(fs.readFileSync('model/model.json', 'utf8'));
- * fd.keras3Markers(json.modelTopology); // [] for a file tfjs can read
+ * keras3Markers(json.modelTopology); // [] for a file tfjs can read
  * ```
  */
 export function keras3Markers(modelTopology: unknown): string[] {

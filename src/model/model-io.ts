@@ -43,6 +43,7 @@ function specBytes(specs: tf.io.WeightsManifestEntry[]): number {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs';
  * await model.save(fileSystemHandler('/tmp/my-model'));
  * const again = await tf.loadLayersModel(fileSystemHandler('/tmp/my-model'));
  * ```
@@ -74,13 +75,13 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       try {
         text = fs.readFileSync(jsonPath, 'utf8');
       } catch (e) {
-        throw new Error(`cannot read model file ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        throw new Error(`cannot read model file ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
       }
       let modelJson: tf.io.ModelJSON;
       try {
         modelJson = JSON.parse(text) as tf.io.ModelJSON;
       } catch (e) {
-        throw new Error(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
+        throw new Error(`${jsonPath} is not valid JSON: ${(e as Error).message}`, { cause: e });
       }
       if (modelJson == null || typeof modelJson !== 'object' || modelJson.modelTopology == null) throw new Error(`${jsonPath} has no modelTopology: not a tfjs model.json`);
       // tfjs's own error for these is a bare "InputLayer should be passed either a batchInputShape or an inputShape".
@@ -94,7 +95,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
             try {
               groupBuffers.push(fs.readFileSync(f));
             } catch (e) {
-              throw new Error(`cannot read weights file ${f} listed in ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+              throw new Error(`cannot read weights file ${f} listed in ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
             }
           }
           const expected = specBytes(group.weights);
@@ -148,8 +149,8 @@ registerFileRoute();
  *
  * @example
  * ```ts
- * await saveModel(model, 'models/colored-mnist-cnn');
- * const back = await loadModel('models/colored-mnist-cnn');
+ * await fd.saveModel(model, 'models/colored-mnist-cnn');
+ * const back = await fd.loadModel('models/colored-mnist-cnn');
  * ```
  */
 export async function saveModel(model: AnyModel, dir: string): Promise<{ path: string; bytes: number }> {
@@ -172,8 +173,8 @@ export async function saveModel(model: AnyModel, dir: string): Promise<{ path: s
  *
  * @example
  * ```ts
- * const model = await loadModel('models/colored-mnist-cnn');
- * const table = await predict(model, test);
+ * const model = await fd.loadModel('models/colored-mnist-cnn');
+ * const table = await fd.predict(model, test);
  * ```
  */
 export async function loadModel(location: string): Promise<AnyModel> {

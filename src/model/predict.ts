@@ -59,7 +59,7 @@ export interface Predictions {
  *
  * @example
  * ```ts
- * const { pred, confidence, correct } = await predictArrays(model, test);
+ * const { pred, confidence, correct } = await fd.predictArrays(model, test);
  * ```
  */
 export async function predictArrays(model: AnyModel | OnnxClassifier, split: ImageDataset, opts: PredictOptions = {}): Promise<Predictions> {
@@ -145,8 +145,9 @@ function finishPredictions(probs: Float32Array, cols: number, split: ImageDatase
  *
  * @example
  * ```ts
- * const t = await predict(model, test);
- * t.groupby('group').rollup({ acc: (d) => op.mean(d.correct) }).print();
+ * const t = await fd.predict(model, test);
+ * import { op } from 'arquero';
+ * t.groupby('group').rollup({ acc: (d: { correct: boolean }) => op.mean(d.correct) }).print();
  * ```
  */
 export async function predict(model: AnyModel | OnnxClassifier, split: ImageDataset, opts: PredictOptions = {}): Promise<aq.ColumnTable> {

@@ -56,9 +56,9 @@ export interface EpochRecord {
  *
  * @example
  * ```ts
- * const { train, test } = coloredMnist({ trainCorr: 0.95, seed: 0 });
- * const model = await trainClassifier(train, { arch: 'small-cnn', epochs: 5, seed: 0 });
- * const table = await predict(model, test);
+ * const { train, test } = fd.coloredMnist({ trainCorr: 0.95, seed: 0 });
+ * const model = await fd.trainClassifier(train, { arch: 'small-cnn', epochs: 5, seed: 0 });
+ * const table = await fd.predict(model, test);
  * ```
  */
 export async function trainClassifier(split: ImageDataset, opts: TrainClassifierOptions = {}): Promise<tf.LayersModel> {

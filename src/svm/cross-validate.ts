@@ -101,7 +101,7 @@ export function balancedAccuracyOfScores(yTrue: ArrayLike<number>, scores: Array
  *
  * @example
  * ```ts
- * const cv = crossValidateC(X, correct, { classWeight: 'balanced', folds: 2, seed: 0 });
+ * const cv = fd.crossValidateC(X, y, { classWeight: 'balanced', folds: 2, seed: 0 }); // y: 1 = correct
  * cv.bestC; cv.meanScores;
  * ```
  */
@@ -145,7 +145,10 @@ export function crossValidateC(X: Matrix, y: ArrayLike<number>, options: CrossVa
     const ytr = Uint8Array.from(train, (i) => labels[i]);
     const yte = Uint8Array.from(test, (i) => labels[i]);
     let has0 = false, has1 = false;
-    for (let i = 0; i < ytr.length; i++) ytr[i] ? (has1 = true) : (has0 = true);
+    for (let i = 0; i < ytr.length; i++) {
+      if (ytr[i]) has1 = true;
+      else has0 = true;
+    }
     if (!has0 || !has1) throw new RangeError(`${caller}: training folds without fold ${f} hold only label ${has1 ? 1 : 0}`);
     const svm = new LinearSVC(svmParams);
     for (let c = 0; c < Cs.length; c++) {

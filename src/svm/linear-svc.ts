@@ -107,10 +107,10 @@ interface FitCache {
  * @example
  * ```ts
  * const X = { data: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), rows: 4, cols: 2 };
- * const svm = new LinearSVC({ C: 1, classWeight: 'balanced' }).fit(X, [0, 0, 0, 1]);
+ * const svm = new fd.LinearSVC({ C: 1, classWeight: 'balanced' }).fit(X, [0, 0, 0, 1]);
  * svm.decisionFunction(X); // Float64Array, most positive for the last row
  * svm.predict(X);          // Uint8Array [0, 0, 0, 1]
- * const copy = LinearSVC.fromJSON(JSON.parse(JSON.stringify(svm)));
+ * const copy = fd.LinearSVC.fromJSON(JSON.parse(JSON.stringify(svm)));
  * ```
  */
 export class LinearSVC {
@@ -188,7 +188,7 @@ export class LinearSVC {
   setParams(params: Partial<LinearSVCParams>): this {
     for (const k of Object.keys(params) as (keyof LinearSVCParams)[]) {
       if (!(k in DEFAULTS)) throw new RangeError(`LinearSVC.setParams: unknown parameter '${k}'`);
-      if (params[k] !== undefined) (this as any)[k] = params[k];
+      if (params[k] !== undefined) (this as Record<keyof LinearSVCParams, unknown>)[k] = params[k];
     }
     return this;
   }
@@ -422,12 +422,13 @@ export class LinearSVC {
    *
    * @example
    * ```ts
-   * const svm2 = LinearSVC.fromJSON(JSON.parse(text));
+   * const text = JSON.stringify(svm.toJSON());
+   * const svm2 = fd.LinearSVC.fromJSON(JSON.parse(text));
    * ```
    */
   static fromJSON(json: LinearSVCJSON | string): LinearSVC {
     const j: LinearSVCJSON = typeof json === 'string' ? JSON.parse(json) : json;
-    if (j == null || j.type !== 'LinearSVC') throw new TypeError(`LinearSVC.fromJSON: not a LinearSVC (type ${j && (j as any).type})`);
+    if (j == null || j.type !== 'LinearSVC') throw new TypeError(`LinearSVC.fromJSON: not a LinearSVC (type ${j && (j as { type?: unknown }).type})`);
     if (j.version !== 1) throw new RangeError(`LinearSVC.fromJSON: unsupported version ${j.version}`);
     // Files written before the `seed` rename carry `randomState`.
     const { classWeight, randomState, ...rest } = j.params as LinearSVCJSON['params'] & { randomState?: number };

@@ -13,7 +13,7 @@ import * as path from 'node:path';
  *
  * @example
  * ```ts
- * writeFileAtomic('/tmp/fd-cache/x.bin', [header, payload]);
+ * writeFileAtomic('/tmp/fd-cache/x.bin', [new Uint8Array([1, 2]), new Float32Array([0.5])]);
  * ```
  */
 export function writeFileAtomic(file: string, data: Uint8Array | ArrayBufferView | Array<Uint8Array | ArrayBufferView>): void {
@@ -45,7 +45,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | ArrayBufferView
     } catch {
       /* nothing to clean */
     }
-    throw new Error(`could not write cache file ${file}: ${(e as Error).message}`);
+    throw new Error(`could not write ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -10,7 +10,7 @@ import * as crypto from 'node:crypto';
  *
  * @example
  * ```ts
- * hashParts(['mnist', images, labels]).slice(0, 16);
+ * hashParts(['mnist', test.images, test.labels]).slice(0, 16);
  * ```
  */
 export function hashParts(parts: Array<string | ArrayBufferView>): string {

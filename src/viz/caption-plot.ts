@@ -41,6 +41,7 @@ function isTable(x: unknown): x is CaptionTableLike {
  *
  * @example
  * ```ts
+ * const candidates = fd.captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'] });
  * const captions = await fd.rankCaptions(dirs, joint, 3, candidates);
  * fd.captionPlot(captions, { top: 8, title: 'Class 3: captions along the direction' });
  * ```

@@ -5,6 +5,7 @@
 import * as util from 'node:util';
 import { setProgressSink } from '../util/progress';
 import { ensureFontConfig } from './fonts';
+import { Figure } from './figure';
 import { currentWriter, isDisplayable, jupyterModule, publish, tslabInternalWriter } from './kernel-bridge';
 import { notebookProgressSink } from './notebook-progress';
 import { plotlyLoaderHtml, plotlyVersion } from './plotly-embed';
@@ -16,10 +17,10 @@ export type { Displayable, DisplayMessage, DisplayWriter, MimeBundle } from './k
 export { notebookProgressSink } from './notebook-progress';
 
 /** Options of {@link show}. */
-export interface ShowOptions extends TableViewOptions {}
+export type ShowOptions = TableViewOptions;
 
 /**
- * Displays `x` in the notebook: a Figure (interactive Plotly + static preview), an Arquero table (HTML,
+ * Displays `x` in the notebook: a Figure (interactive Plotly), an Arquero table (HTML,
  * first `limit` rows), an image strip, a PNG `Buffer`, a plain Plotly spec `{data, layout}`, or any
  * other value as text. Outside a kernel prints a text summary. Returns `undefined`, so a `show` call
  * as a cell's last expression prints nothing extra.
@@ -38,8 +39,6 @@ export function show(x: unknown, opts: ShowOptions = {}): undefined {
   }
   const spec = x as { data?: unknown; layout?: unknown };
   if (spec && typeof spec === 'object' && Array.isArray(spec.data) && spec.layout && typeof spec.layout === 'object') {
-    // Plain spec object: wrap lazily to avoid an import cycle (figure.ts imports this module).
-    const { Figure } = require('./figure') as typeof import('./figure');
     return publish(new Figure(spec as ConstructorParameters<typeof Figure>[0]).toMimeBundle());
   }
   if (typeof x === 'string') return publish({ 'text/plain': x });
@@ -63,7 +62,7 @@ export function showHtml(html: string): undefined {
  *
  * @example
  * ```ts
- * showMarkdown(`**${n}** errors in class 3`);
+ * showMarkdown(`**${dirs.classSummary_.get('nErrors', 3)}** errors in class 3`);
  * ```
  */
 export function showMarkdown(markdown: string): undefined {

@@ -1,5 +1,5 @@
 /**
- * The font used for every text that sharp rasterises (image-strip labels, static figure previews).
+ * The font used for every text that sharp rasterises (image-strip labels).
  *
  * sharp draws SVG `<text>` through fontconfig. On a machine without system fonts (a slim container,
  * CI) every glyph silently becomes a box, so the project ships DejaVu Sans in `data/fonts/` and points
@@ -29,6 +29,8 @@ export const FONT_FAMILY = 'DejaVu Sans';
  *
  * @example
  * ```ts
+ * import * as path from 'node:path';
+ * import * as fs from 'node:fs';
  * fs.existsSync(path.join(fontDir(), 'DejaVuSans.ttf')); // true
  * ```
  */
@@ -43,6 +45,7 @@ let configured: string | undefined;
  *
  * @example
  * ```ts
+ * import * as fs from 'node:fs';
  * fs.writeFileSync('fonts.conf', fontsConf(fontDir(), '/tmp/fc-cache'));
  * ```
  */

@@ -58,7 +58,7 @@ const MAX_SIDE = 8192;
  *
  * @example
  * ```ts
- * const strip = imageStrip(digits, [0, 1, 2], { labels: ['a', 'b', 'c'] });
+ * const strip = fd.imageStrip(test, [0, 1, 2], { labels: ['a', 'b', 'c'] });
  * strip.png;            // Buffer with the PNG
  * strip.width, strip.height;
  * strip.save('out/strip.png');
@@ -165,7 +165,7 @@ function fit(s: string, fontSize: number, maxWidth: number, bold = false): strin
  *
  * @example
  * ```ts
- * const digits = loadMnist();
+ * const digits = fd.loadMnist();
  * const firsts = [...Array(10).keys()].map((c) => digits.labels.indexOf(c));
  * fd.imageStrip(digits, firsts, { labels: firsts.map((i) => `digit ${digits.labels[i]}`), title: 'one per class' });
  * fd.imageStrip(test, fd.hardest(scores, { classId: 0, k: 8 }), { labelColumns: ['score', 'predName'] });

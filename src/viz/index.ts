@@ -12,5 +12,3 @@ export { tableHtml, tableText, tableBundle, formatCell, isTable } from './table-
 export type { TableLike, TableViewOptions } from './table-html';
 export { imageStrip, ImageStrip } from './image-strip';
 export type { ImageSource, ImageStripOptions } from './image-strip';
-export { figureSvg, figurePng } from './figure-preview';
-export type { PreviewSpec } from './figure-preview';

@@ -3,7 +3,7 @@
  * goes through `publish`.
  *
  * In a tslab kernel, outputs go through tslab's internal per-cell writer so that one output can carry
- * several MIME types (Plotly JSON + HTML); if that internal hook ever disappears, the public
+ * several MIME types (Plotly JSON + HTML + text); if that internal hook ever disappears, the public
  * `display.raw` (one MIME type per output) is the fallback. Outside a kernel, displays print a text
  * summary to stdout. Objects that render themselves (figures, tables, image strips) do so from
  * `util.inspect`, which tslab applies to a cell's last value, and through `Symbol.for('Jupyter.display')`
@@ -32,7 +32,7 @@ export type DisplayWriter = (message: DisplayMessage, update: boolean) => void;
  * @example
  * ```ts
  * const hello: Displayable = { toMimeBundle: () => ({ 'text/html': '<b>hi</b>', 'text/plain': 'hi' }) };
- * show(hello);
+ * fd.show(hello);
  * ```
  */
 export interface Displayable {
@@ -44,7 +44,7 @@ export interface Displayable {
  *
  * @example
  * ```ts
- * isDisplayable(new Figure({ data: [], layout: {} })); // true
+ * isDisplayable(new fd.Figure({ data: [], layout: {} })); // true
  * ```
  */
 export function isDisplayable(x: unknown): x is Displayable {
@@ -132,7 +132,7 @@ export function currentWriter(): DisplayWriter | undefined {
  * ```ts
  * const seen: DisplayMessage[] = [];
  * setDisplayWriter((m) => seen.push(m));
- * show(fig);
+ * fd.show(fd.scoreHistogram(scores));
  * setDisplayWriter(undefined);
  * ```
  */
@@ -204,6 +204,7 @@ function swallowEcho(line: string): void {
  *
  * @example
  * ```ts
+ * import * as util from 'node:util';
  * class Card implements Displayable {
  *   toMimeBundle() { return { 'text/html': '<i>card</i>', 'text/plain': 'card' }; }
  *   [util.inspect.custom](depth: number, o: util.InspectOptionsStylized) { return inspectDisplayable(this, depth, o); }
@@ -219,7 +220,7 @@ export function inspectDisplayable(obj: Displayable, depth: number, options: uti
     swallowEcho(summary);
     return summary;
   }
-  // Text only: never render previews just to print a summary.
+  // Text only: never build the bundle just to print a summary.
   return String(obj);
 }
 

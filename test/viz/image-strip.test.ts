@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import * as aq from 'arquero';
-import { ImageStrip, imageStrip } from '../../src/viz/image-strip';
+import { imageStrip } from '../../src/viz/image-strip';
 import { ensureFontConfig, fontDir } from '../../src/viz/fonts';
 
 /** A split of `n` 8x8 gray images: image i is a bright square on black, shifted by i. */

@@ -75,7 +75,7 @@ export function readOnnxFile(file: string, what = 'ONNX model'): OnnxFile {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new Error(`${what}: ${abs} is not an ONNX model (protobuf decoding failed: ${(e as Error).message}).${hint(bytes)}`);
+    throw new Error(`${what}: ${abs} is not an ONNX model (protobuf decoding failed: ${(e as Error).message}).${hint(bytes)}`, { cause: e });
   }
   const graph = model.graph as onnx.GraphProto | null;
   if (!graph || !(toNumber(model.irVersion) > 0) || graph.node.length === 0) {
@@ -203,7 +203,7 @@ export class OnnxSession {
     try {
       session = await m.InferenceSession.create(source, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
     } catch (e) {
-      throw new Error(`${what}: ONNX Runtime cannot load ${f.file}: ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`${what}: ONNX Runtime cannot load ${f.file}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
     return new OnnxSession(f, fetches, session, m);
   }
@@ -217,7 +217,7 @@ export class OnnxSession {
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       const want = this.file.input.dims.map((d) => d ?? '?').join(', ');
-      throw new Error(`${what}: ${path.basename(this.file.file)} rejected an input of shape [${dims.join(', ')}] (${type}); its input '${this.file.input.name}' is [${want}] (${this.file.input.dtype}): ${msg}`);
+      throw new Error(`${what}: ${path.basename(this.file.file)} rejected an input of shape [${dims.join(', ')}] (${type}); its input '${this.file.input.name}' is [${want}] (${this.file.input.dtype}): ${msg}`, { cause: e });
     }
   }
 
