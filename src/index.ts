@@ -90,3 +90,16 @@ export type { Matrix } from './util/matrix';
 export { Random } from './util/random';
 export { progress } from './util/progress';
 export { NotFittedError } from './util/errors';
+
+// ---- issue 11: your own PyTorch model and your own CLIP (ONNX), captions from precomputed text ----
+export { onnxClassifier } from './model/onnx-image-model';
+export type { OnnxClassifier, OnnxClassifierOptions } from './model/onnx-image-model';
+export { imageTransform } from './model/image-transform';
+export type { ImageTransformOptions } from './model/image-transform';
+export { onnxEncoder, onnxTensors } from './embed/onnx-encoder';
+export type { OnnxEncoder, OnnxEncoderOptions } from './embed/onnx-encoder';
+export { clipEncoder } from './embed/clip-encoder';
+export type { ClipEncoder, ClipEncoderOptions } from './embed/clip-encoder';
+export { captionEmbeddings } from './embed/caption-embeddings';
+export type { CaptionEmbeddings } from './embed/caption-embeddings';
+export { wordnetHyponyms, paperCaptionSlots, filterVocabulary } from './embed/caption-vocabulary';

@@ -28,6 +28,9 @@ const PUBLIC = `
   Matrix Random progress NotFittedError
   clipRetrievalFolder npyShards scoreShards scoresDb selectFromPoolStream retrieveByCaptionStream StreamSource
   ScoreShardsOptions ScoreShardsResult ScoresDb
+  onnxClassifier OnnxClassifier OnnxClassifierOptions imageTransform ImageTransformOptions onnxEncoder onnxTensors
+  OnnxEncoder OnnxEncoderOptions clipEncoder ClipEncoder ClipEncoderOptions captionEmbeddings CaptionEmbeddings
+  wordnetHyponyms paperCaptionSlots filterVocabulary
 `;
 
 /** Every export of src/index.ts (values and types), as the compiler sees them. */

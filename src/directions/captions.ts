@@ -124,7 +124,8 @@ function requireJoint(encoder: Encoder, caller: string): JointEncoder {
     throw new TypeError(
       `${caller}: captioning needs a joint image-text encoder (one with embedTexts, e.g. await jointEncoder()), ` +
         `but '${encoder.name}' embeds images only. Its failure directions can still rank images; to name them, ` +
-        `embed the splits with a joint encoder and fit FailureDirections on those embeddings.`,
+        `embed the splits with a joint encoder and fit FailureDirections on those embeddings, or pass caption embeddings ` +
+        `computed elsewhere with captionEmbeddings({ captions, embeddings }).`,
     );
   }
   return encoder;
@@ -150,7 +151,9 @@ function toCandidates(candidates: readonly (CaptionCandidate | string)[], caller
  * (the failure mode) first. `unknownWords` lists words the encoder could not read (null when none).
  *
  * The fit must have been made on image embeddings from this same encoder: captions only mean
- * something in the space the SVM was trained in.
+ * something in the space the SVM was trained in. Caption embeddings computed elsewhere (e.g. CLIP in
+ * Python, as a Matrix or `.npy` plus the caption strings and the reference's embedding) work the same
+ * way through `captionEmbeddings({ captions, embeddings, reference })` in place of the encoder.
  *
  * @example
  * ```ts
@@ -314,7 +317,8 @@ function predictionsOf(p: RetrieveByCaptionOptions['predictions'], n: number, ca
 /**
  * The `k` images of `split` nearest to `caption` in the joint space (cosine similarity), with the
  * model's accuracy on them next to its accuracy on the whole split: the paper's check that a caption
- * names a hard subpopulation.
+ * names a hard subpopulation. With precomputed caption embeddings (`captionEmbeddings(...)` as the
+ * encoder) pass the split's image embeddings as `latents`.
  *
  * @example
  * ```ts
