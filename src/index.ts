@@ -23,7 +23,7 @@ export type { ManifestReport } from './data/from-manifest';
 export { UNLABELED } from './data/subset';
 export type { LoadReport } from './data/decode-images';
 export { readPredictionsCsv } from './data/predictions-csv';
-// One class vocabulary for every loader (issue 13, item 1): the rule behind imageFolder, fromManifest
+// One class vocabulary for every loader: the rule behind imageFolder, fromManifest
 // and readPredictionsCsv, for label arrays read elsewhere (e.g. a .npy of labels).
 export { classVocabulary, encodeLabels } from './data/class-vocabulary';
 export { subset, concatDatasets } from './data/subset';

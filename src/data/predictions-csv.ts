@@ -4,7 +4,7 @@
  * predictions or scores table this package returns, written with Arquero's `toCSV`.
  */
 import * as aq from 'arquero';
-import { canonicalLabel, classIndex, classVocabulary, encodeLabels, LabelsAs } from './class-vocabulary';
+import { canonicalLabel, classIndex, classVocabulary, encodeLabels, isNumericLabel, LabelsAs } from './class-vocabulary';
 import { CsvDelimiter, csvFormat, CsvRow, readCsvFile } from './csv';
 import { attachClassNames } from './table-vocabulary';
 
@@ -101,6 +101,7 @@ export function readPredictionsCsv(file: string, opts: ReadPredictionsOptions = 
       ? namedClasses(body, rawLabels, rawPreds, (r, name) => cell(r, name, false), col.predname !== undefined, opts, where)
       : (() => {
           const names = opts.classNames ? opts.classNames.map(String) : classVocabulary([...rawLabels, ...rawPreds]);
+          if (!opts.classNames) refusePredictionOnlyClasses(rawLabels, rawPreds, where);
           return {
             classNames: names,
             labels: encodeLabels(rawLabels, names, { labelsAs: opts.labelsAs, what: 'label', where }),
@@ -208,6 +209,7 @@ function namedClasses(
       classNames = new Array(max + 1);
       for (const [id, { name }] of written) classNames[Number(id)] = name;
     } else classNames = classVocabulary([...labelNames, ...(predNames ?? [])]);
+    if (predNames) refusePredictionOnlyClasses(labelNames, predNames, where);
   }
   classIndex(classNames);
   const labels = encodeLabels(labelNames, classNames, { labelsAs: 'names', what: 'className', where });
@@ -220,4 +222,22 @@ function namedClasses(
     preds = encodeLabels(mapped, classNames, { labelsAs: opts.labelsAs, what: 'prediction', where });
   }
   return { classNames, labels, preds };
+}
+
+/**
+ * With the classes inferred from the file, a class *name* that only ever appears as a prediction is
+ * far more often a typo ("Sandl") than a real class: it would become a class of its own and shift every
+ * class id after it. Refused, naming its first line; pass `classNames` to declare such a class.
+ */
+function refusePredictionOnlyClasses(labels: string[], preds: string[], where: (i: number) => string): void {
+  const seen = new Set(labels.map((l) => canonicalLabel(l)));
+  for (let i = 0; i < preds.length; i++) {
+    const p = canonicalLabel(preds[i]);
+    // Integer ids may name classes that no row of this file has (a subset of a bigger model's classes).
+    if (seen.has(p) || isNumericLabel(preds[i])) continue;
+    const known = [...seen].slice(0, 8).join(', ') + (seen.size > 8 ? ', ...' : '');
+    throw new Error(
+      `${where(i)}: prediction '${preds[i]}' is not the label of any row (labels: ${known}). A typo? If the model can predict a class that no row has as its label, pass classNames to readPredictionsCsv.`,
+    );
+  }
 }

@@ -130,7 +130,8 @@ export async function analyze(options: AnalyzeOptions): Promise<Analysis> {
       const t = (predictions as Record<string, PredictionsTableLike>)[s];
       if (!t) throw new Error(`${caller}: predictions.${s} is missing (predictions given for: ${Object.keys(predictions!).join(', ')})`);
       p = t;
-      out.inputs[s] = d ? splitInput(d, out.embeddings[s], t) : splitInput(t, out.embeddings[s], {});
+      // Tables without a split column (one file per split) take the split's name from their key.
+      out.inputs[s] = d ? splitInput(d, out.embeddings[s], t) : { ...splitInput(t, out.embeddings[s], {}), split: s };
     }
     out.predictions[s] = p as ScoresTable;
     bar.tick(1, `predictions ${s}`);

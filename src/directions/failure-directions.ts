@@ -21,6 +21,7 @@ import { ClassFit, decodeFailureDirections, encodeFailureDirections, FailureDire
 import { Preprocessor } from './preprocess';
 import { classSummaryTable, cvResultsTable, scoresTable, ScoresTable } from './scores-table';
 import { describe, SplitInput } from './split-input';
+import type { ClassRef } from './table-views';
 
 /** Options of {@link FailureDirections}. */
 export interface FailureDirectionsOptions {
@@ -96,20 +97,14 @@ export interface LabeledLatents {
  * `rankInClass` NaN) in `decisionFunction` and `scores`; `direction(c)` throws naming the status.
  *
  * A class whose SVM learned nothing gets status `no signal (...)` the same way (its C and CV score
- * stay in `classSummary_` / `cvResults_`). The rule, on the final fit (see `relativeWeightNorm`):
- * the weight vector is numerically zero relative to the data, |w| < 1e-6 * sum_i alpha_i |x_i|
- * (in the dual w = sum_i alpha_i y_i x_i, so this is what is left after the correct and wrong
- * samples cancel), or it does not separate the class's samples, max_i w.x_i - min_i w.x_i <
- * 1e-6 * |w| max_i |x_i| (every sample scores the same). Ten identical embeddings, five right and
- * five wrong, give 0 or ~1e-17 by the first measure (hinge; before this rule: status `ok`, |w| ~
- * 1e-22 and every sample flagged) and exactly 0 by the second (any loss); the real directions of
- * the paper-procedure fixtures give 0.018 ... 0.14 by the first at every C (test/svm), four orders
- * of magnitude above the threshold, which is also the resolution of float32 embeddings.
- * Chance-level CV is not the rule: with few errors, 2-fold CV balanced accuracy is at most 0.5 at
- * every C for up to half of the classes that have a real direction (planted subgroups with 3-4
- * errors among 40-100 samples: 3% to 47% of them, depending on the subgroup's shift), and the
- * direction refit on all samples still ranks held-out failures with AUROC 0.65-0.95 there; the rule
- * would discard real directions, so CV is reported in `cvBalancedAccuracy` instead.
+ * stay in `classSummary_` / `cvResults_`): on the final fit, either the weight vector is
+ * numerically zero relative to the data, |w| < 1e-6 * sum_i alpha_i |x_i| (in the dual
+ * w = sum_i alpha_i y_i x_i: what is left after the correct and wrong samples cancel), or it does not
+ * separate the class's samples, max_i w.x_i - min_i w.x_i < 1e-6 * |w| max_i |x_i|. The threshold
+ * is the resolution of float32 embeddings; real directions measure orders of magnitude above it.
+ * Chance-level cross-validation is deliberately not part of the rule: with only a few errors, 2-fold
+ * CV can sit at 0.5 for a class whose direction still ranks held-out failures well, so CV is reported
+ * in `cvBalancedAccuracy` for the user to judge.
  *
  * By default the SVM is the paper's: hinge loss, balanced class weights, an unregularised intercept
  * (libsvm `SVC(kernel='linear')` semantics, solved by our dual coordinate descent), C from the grid
@@ -311,7 +306,7 @@ export class FailureDirections {
    * const t = dirs.decisionFunction(zTest, 0);           // every row under class 0's direction
    * ```
    */
-  decisionFunction(input: LabeledLatents | Matrix, classId?: number): Float64Array {
+  decisionFunction(input: LabeledLatents | Matrix, classId?: ClassRef): Float64Array {
     const caller = 'FailureDirections.decisionFunction';
     const st = this.fitted(caller);
     if (isMatrix(input)) {
@@ -376,7 +371,7 @@ export class FailureDirections {
    * const u = dirs.direction(3);
    * ```
    */
-  direction(classId: number): Float32Array {
+  direction(classId: ClassRef): Float32Array {
     const svm = this.checkClass(classId, 'FailureDirections.direction');
     const w = svm.coef_!;
     let s = 0;
@@ -397,14 +392,15 @@ export class FailureDirections {
    * dirs.refit(3, 0.01).scores(testInput);
    * ```
    */
-  refit(classId: number, C: number): this {
+  refit(classId: ClassRef, C: number): this {
     const caller = 'FailureDirections.refit';
     const svm = this.checkClass(classId, caller);
+    const c = this.classIndex(classId, caller);
     checkC(C, caller);
-    const { X, y } = this.dataOf(classId);
+    const { X, y } = this.dataOf(c);
     // The kept data were validated by fit: skip re-checking them on every slider move.
     svm.setParams({ C }).fitRows(X, null, y, true, caller);
-    const cls = this.state!.classes[classId];
+    const cls = this.state!.classes[c];
     cls.C = C;
     const k = cls.cv.Cs.indexOf(C);
     cls.cvBalancedAccuracy = k >= 0 ? cls.cv.meanBalancedAccuracy[k] : null;
@@ -422,11 +418,11 @@ export class FailureDirections {
    * const perC = path.map((svm) => svm.decisionFunction(dirs.preprocess(testInput.latents)));
    * ```
    */
-  fitPath(classId: number, Cs?: number[]): LinearSVC[] {
+  fitPath(classId: ClassRef, Cs?: number[]): LinearSVC[] {
     const caller = 'FailureDirections.fitPath';
     this.checkClass(classId, caller);
     const grid = Cs ?? this.options.Cs;
-    const { X, y } = this.dataOf(classId);
+    const { X, y } = this.dataOf(this.classIndex(classId, caller));
     const { C: _C, ...params } = this.svmParams(1);
     return fitCPath(X, y, grid, params);
   }
@@ -534,11 +530,23 @@ export class FailureDirections {
     return this.state;
   }
 
-  private checkClass(classId: number, caller: string): LinearSVC {
+  /** A class id from an id or a class name; throws naming the fitted classes. */
+  private classIndex(ref: ClassRef, caller: string): number {
     const st = this.fitted(caller);
-    if (!Number.isInteger(classId) || classId < 0 || classId >= st.classes.length) {
-      throw new RangeError(`${caller}: class ${classId} is not one of the fitted classes 0..${st.classes.length - 1}`);
+    if (typeof ref === 'string') {
+      const c = st.classNames.indexOf(ref);
+      if (c < 0) throw new RangeError(`${caller}: no class named '${ref}' (${describe(st.classNames)})`);
+      return c;
     }
+    if (!Number.isInteger(ref) || ref < 0 || ref >= st.classes.length) {
+      throw new RangeError(`${caller}: class ${ref} is not one of the fitted classes 0..${st.classes.length - 1} (${describe(st.classNames)})`);
+    }
+    return ref;
+  }
+
+  private checkClass(ref: ClassRef, caller: string): LinearSVC {
+    const st = this.fitted(caller);
+    const classId = this.classIndex(ref, caller);
     const svm = st.classes[classId].svm;
     if (!svm) {
       const status = st.classes[classId].status;

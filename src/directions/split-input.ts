@@ -131,6 +131,7 @@ function fromDataset(split: ImageDataset, latents: Matrix, predictions?: Predict
   if (predictions == null) return base;
 
   if (isTable(predictions)) {
+    predictions = rowsOfSplit(predictions, name);
     const cols = predictions.columnNames();
     if (predictions.numRows() !== n) throw new RangeError(`${caller}: split '${name}' has ${n} images but the predictions table has ${predictions.numRows()} rows`);
     if (!cols.includes('pred')) throw new Error(`${caller}: the predictions table for split '${name}' has no 'pred' column (columns: ${cols.join(', ')})`);
@@ -186,13 +187,16 @@ function fromTable(table: PredictionsTableLike, latents: Matrix, opts: SplitInpu
   let rows: number[] | null = null;
   let name = opts.split ?? '';
   if (opts.split !== undefined) {
-    if (!cols.includes('split')) throw new Error(`${caller}: the predictions table has no 'split' column, so split '${opts.split}' cannot be selected`);
+    if (!cols.includes('split')) throw new Error(`${caller}: the predictions table names no splits (it has no 'split' column), so split '${opts.split}' cannot be selected: add a split column, or pass one table per split (e.g. analyze({ predictions: { val: valTable, test: testTable } }))`);
     const s = table.array('split');
     rows = [];
     for (let i = 0; i < s.length; i++) if (s[i] === opts.split) rows.push(i);
     if (rows.length === 0) {
-      const found = [...new Set(Array.from(s, String))];
-      throw new Error(`${caller}: the predictions table has no rows of split '${opts.split}' (splits: ${found.join(', ')})`);
+      const found = [...new Set(Array.from(s, (v) => (v == null ? '' : String(v))))];
+      if (found.length === 1 && found[0] === '') {
+        throw new Error(`${caller}: the predictions table names no splits (its file has no 'split' column), so split '${opts.split}' cannot be selected: add a split column, or pass one table per split (e.g. analyze({ predictions: { val: valTable, test: testTable } }))`);
+      }
+      throw new Error(`${caller}: the predictions table has no rows of split '${opts.split}' (splits: ${found.map((v) => `'${v}'`).join(', ')})`);
     }
   } else if (cols.includes('split')) {
     const found = [...new Set(Array.from(table.array('split'), String))];
@@ -338,6 +342,19 @@ function confidenceColumn(a: ArrayLike<unknown> | undefined, n: number, where: s
 /** A vocabulary for an error message: its size and first names. */
 export function describe(names: readonly string[]): string {
   return describeClasses(names);
+}
+
+/**
+ * A predictions table holding several splits (a CSV with a `split` column) narrowed to split `name`'s
+ * rows, as a view of the same table (so it keeps its class vocabulary); other tables unchanged.
+ */
+function rowsOfSplit(table: PredictionsTableLike, name: string): PredictionsTableLike {
+  if (!table.columnNames().includes('split')) return table;
+  const s = table.array('split');
+  const found = new Set(Array.from(s, (v) => (v == null ? '' : String(v))));
+  if (found.size <= 1 || !found.has(name)) return table;
+  const t = table as unknown as { params(p: object): { filter(f: unknown): PredictionsTableLike } };
+  return t.params({ fdSplit: name }).filter((d: { split: string }, $: { fdSplit: string }) => d.split === $.fdSplit);
 }
 
 function isTable(x: unknown): x is PredictionsTableLike {

@@ -64,7 +64,7 @@ function ranking(scores: ArrayLike<number>): number[] {
  * ```
  */
 export function cSliderPlot(dirs: FailureDirections, table: ScoresTable, opts: CSliderPlotOptions = {}): Figure {
-  const s = classSamples(dirs, table, opts.classId);
+  const s = classSamples(dirs, table, opts.classId, 'cSliderPlot');
   const Cs = opts.Cs ?? dirs.options.Cs;
   const cv = dirs.cvResults_.objects() as Array<{ class: number; C: number; chosen: boolean }>;
   const chosen = cv.find((r) => r.class === s.classId && r.chosen);

@@ -125,6 +125,7 @@ function fromTable(table: StripTable, source: ImageSource, opts: ImageStripOptio
   const cols = opts.labelColumns ?? (names.includes('score') ? ['score'] : []);
   for (const c of cols) if (!names.includes(c)) throw new Error(`${caller}: no column '${c}' (columns: ${names.join(', ')})`);
   const n = table.numRows();
+  if (n === 0) throw new Error(`${caller}: the table has no rows to show`);
   const indices = new Int32Array(n);
   const labels: string[] = [];
   for (let r = 0; r < n; r++) {

@@ -82,7 +82,9 @@ export function scoreHistogram(table: ScoresTable, opts: ScoreHistogramOptions =
     ...(facet ? { className: need(facet) } : {}),
     ...(facet === 'className' && t.columnNames().includes('label') ? { label: need('label') } : {}),
   };
-  return drawScoreHistogram(data, { ...opts, colorName: color, xName: x === 'score' ? 'SVM score' : x });
+  const only = opts.classId === undefined ? undefined : (t.array('className') as ArrayLike<unknown>)[0];
+  const title = opts.title ?? (only !== undefined ? `Class '${String(only)}': SVM scores, correct vs wrong` : undefined);
+  return drawScoreHistogram(data, { ...opts, title, colorName: color, xName: x === 'score' ? 'SVM score' : x });
 }
 
 function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOptions & { colorName: string; xName: string }): Figure {
@@ -175,5 +177,14 @@ function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOption
   layout.shapes = shapes;
   layout.annotations = annotations;
   layout.legend = { title: { text: data.group ? `${escapePlotlyText(opts.colorName)} · prediction` : 'prediction' } };
+  // A long legend does not fit beside the panels in a static PNG (no scrolling there): put it below,
+  // in rows, and make room for it.
+  const entries = shown.size;
+  if (entries > 8) {
+    const perRow = Math.max(1, Math.floor((layout.width as number) / 220));
+    const legendRows = Math.ceil(entries / perRow);
+    layout.legend = { ...(layout.legend as object), orientation: 'h', x: 0, xanchor: 'left', y: -0.12, yanchor: 'top' };
+    if (opts.height === undefined) layout.height = (layout.height as number) + 22 * legendRows + 30;
+  }
   return new Figure({ data: traces, layout });
 }

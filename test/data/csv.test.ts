@@ -122,7 +122,7 @@ describe('data: CSV round trips and formats', () => {
     }
     assert.throws(() => readPredictionsCsv(write('u16-bad.txt', utf16('id\tlabel\tpred\nx\ty\t\n', 'le', true))), /u16-bad\.txt \(read as UTF-16LE, tab-separated\): line 2: empty 'pred'/);
     assert.throws(() => readPredictionsCsv(write('u16-odd.txt', Buffer.concat([utf16('id,label,pred\n', 'le', true), Buffer.from([0x41])]))), /u16-odd\.txt: UTF-16LE text with an odd number of bytes \(29\): the file is truncated/);
-    const bom8 = readPredictionsCsv(write('bom8.csv', '\ufeffid,label,pred\na,cat,dog\n'));
+    const bom8 = readPredictionsCsv(write('bom8.csv', '\ufeffid,label,pred\na,cat,dog\nb,dog,dog\n'));
     assert.deepEqual(bom8.columnNames().slice(0, 1), ['id'], 'the BOM is not part of the first column name');
     assert.deepEqual(decodeTextFile(Buffer.from('\ufeffa,b'), 'x').encoding, 'utf-8');
     // Manifests go through the same reader.

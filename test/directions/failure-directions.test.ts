@@ -110,6 +110,16 @@ describe('FailureDirections end to end (planted failure subgroups)', () => {
     assert.throws(() => g.refit(3, 0.1), /class 3 \('truck'\) has no direction/);
   });
 
+  it('takes a class by name wherever it takes a class id', () => {
+    assert.deepEqual(Array.from(fd.direction('dog')), Array.from(fd.direction(1)));
+    assert.deepEqual(Array.from(fd.decisionFunction(S.test.latents, 'cat')), Array.from(fd.decisionFunction(S.test.latents, 0)));
+    assert.equal(fd.fitPath('ship', [0.5]).length, 1);
+    const g = FailureDirections.fromJSON(JSON.parse(JSON.stringify(fd)));
+    g.refit('dog', 0.02);
+    assert.equal((g.classSummary_.objects()[1] as any).C, 0.02);
+    assert.throws(() => fd.direction('plane'), /no class named 'plane' \(4 classes: 'cat', 'dog', 'ship', 'truck'\)/);
+  });
+
   it('fitPath returns one model per C; the chosen C reproduces the fitted SVM', () => {
     const path = fd.fitPath(0);
     assert.equal(path.length, 7);

@@ -134,7 +134,7 @@ describe('hostile text in every writer', () => {
     assert.ok(c >= 0, `a class with a direction (${fits.join(', ')})`);
     for (const h of HOSTILE_LIST) {
       checkFigure(scoreHistogram(scores, { color: 'group', title: h }), 'scoreHistogram');
-      checkFigure(projectionPlot(dirs, scores, { classId: c, colorBy: 'group', title: h }), 'projectionPlot');
+      checkFigure(projectionPlot(dirs, scores, { classId: c, color: 'group', title: h }), 'projectionPlot');
       checkFigure(cSweepPlot(dirs.cvResults_, { title: h }), 'cSweepPlot');
       checkFigure(precisionAtKPlot(scores, { classId: c, target: { group: h }, title: h }), 'precisionAtKPlot');
       checkFigure(captionPlot({ caption: HOSTILE_LIST.map((x, i) => `${i} ${x}`), score: HOSTILE_LIST.map((_, i) => i - 6) }, { top: 7, title: h }), 'captionPlot');
