@@ -23,6 +23,9 @@ export type { ManifestReport } from './data/from-manifest';
 export { UNLABELED } from './data/subset';
 export type { LoadReport } from './data/decode-images';
 export { readPredictionsCsv } from './data/predictions-csv';
+// One class vocabulary for every loader: the rule behind imageFolder, fromManifest
+// and readPredictionsCsv, for label arrays read elsewhere (e.g. a .npy of labels).
+export { classVocabulary, encodeLabels } from './data/class-vocabulary';
 export { subset, concatDatasets } from './data/subset';
 export type { ImageDataset, DatasetSplits } from './data/image-dataset';
 
@@ -33,6 +36,11 @@ export type { TrainClassifierOptions } from './model/train-classifier';
 export { predict, predictArrays } from './model/predict';
 export { saveModel, loadModel } from './model/model-io';
 export { Keras3FormatError } from './model/keras-format';
+// Any image classifier exported to ONNX (e.g. from PyTorch), with its training-time preprocessing.
+export { onnxClassifier } from './model/onnx-image-model';
+export type { OnnxClassifier, OnnxClassifierOptions } from './model/onnx-image-model';
+export { imageTransform } from './model/image-transform';
+export type { ImageTransformOptions } from './model/image-transform';
 
 // embed/: latent spaces (the model's own layers, the shipped joint image-text encoder, .npy files).
 export { embed } from './embed/embed';
@@ -41,6 +49,15 @@ export { jointEncoder } from './embed/joint-encoder';
 export { zeroShotClassify } from './embed/zero-shot';
 export { loadNpy, saveNpy, loadNpz } from './embed/npy';
 export type { Encoder, JointEncoder } from './embed/encoder';
+// ONNX encoders (any named tensor), CLIP from a local folder, text embeddings computed elsewhere,
+// caption vocabularies as the paper builds them.
+export { onnxEncoder, onnxTensors } from './embed/onnx-encoder';
+export type { OnnxEncoder, OnnxEncoderOptions } from './embed/onnx-encoder';
+export { clipEncoder } from './embed/clip-encoder';
+export type { ClipEncoder, ClipEncoderOptions } from './embed/clip-encoder';
+export { captionEmbeddings } from './embed/caption-embeddings';
+export type { CaptionEmbeddings } from './embed/caption-embeddings';
+export { wordnetHyponyms, paperCaptionSlots, filterVocabulary } from './embed/caption-vocabulary';
 
 // svm/: the linear SVM behind every direction (liblinear's dual coordinate descent).
 export { LinearSVC } from './svm/linear-svc';

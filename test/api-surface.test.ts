@@ -13,6 +13,8 @@ const PUBLIC = `
   loadMnist loadFashionMnist coloredMnist ColoredMnistOptions ColoredMnistSplits hiddenSubclass
   HiddenSubclassOptions HiddenSubclassSplits imageFolder fromManifest ManifestReport UNLABELED LoadReport
   readPredictionsCsv subset
+  classVocabulary
+  encodeLabels
   concatDatasets ImageDataset DatasetSplits
   ensureBackend backendName trainClassifier TrainClassifierOptions predict predictArrays saveModel loadModel
   Keras3FormatError
@@ -26,6 +28,9 @@ const PUBLIC = `
   Matrix Random progress NotFittedError
   clipRetrievalFolder npyShards scoreShards scoresDb selectFromPoolStream retrieveByCaptionStream StreamSource
   ScoreShardsOptions ScoreShardsResult ScoresDb
+  onnxClassifier OnnxClassifier OnnxClassifierOptions imageTransform ImageTransformOptions onnxEncoder onnxTensors
+  OnnxEncoder OnnxEncoderOptions clipEncoder ClipEncoder ClipEncoderOptions captionEmbeddings CaptionEmbeddings
+  wordnetHyponyms paperCaptionSlots filterVocabulary
   cSliderPanel CSliderPanel CSliderPanelOptions IntSlider FloatSlider FloatLogSlider Dropdown HTML Label Output
   HBox VBox Widget WidgetChange
 `;

@@ -1,5 +1,5 @@
 export { clipRetrievalFolder, npyShards, describeSource } from './sources';
-export type { StreamSource, StreamShard, SourceOptions, ClipRetrievalOptions, NpyShardsOptions, ColumnNames, PredictionsTableSpec, LabelsAs } from './sources';
+export type { StreamSource, StreamShard, SourceOptions, ClipRetrievalOptions, NpyShardsOptions, ColumnNames, PredictionsTableSpec } from './sources';
 export { scoreShards, SCORES_FORMAT } from './score-shards';
 export type { ScoreShardsOptions, ScoreShardsResult, ScoresManifest } from './score-shards';
 export { scoresDb, ScoresDb } from './scores-db';

@@ -14,6 +14,9 @@
  * shard fails here), that all shards have the same width, and that each metadata table has exactly
  * as many rows as its embeddings. Errors name the shard.
  */
+import type { LabelsAs } from '../data/class-vocabulary';
+
+export type { LabelsAs };
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openNpy, type NpyDtype } from '../embed/npy';
@@ -392,8 +395,6 @@ export function shardsSql(s: StreamSource, shardIdx?: number[]): string {
   return shardIdx.map((k) => rowsSql(s, k)).join(' UNION ALL ');
 }
 
-/** How written labels map to class ids: by class name, or as integer ids. */
-export type LabelsAs = 'names' | 'ids';
 
 /**
  * Decides (and checks) how the label values of a source map to the model's classes: every distinct
