@@ -104,3 +104,15 @@ export type { Matrix } from './util/matrix';
 export { Random } from './util/random';
 export { progress } from './util/progress';
 export { NotFittedError } from './util/errors';
+
+// widgets/: live widgets over Jupyter comms, in the failure-directions kernel (tslab with comms,
+// registered by kernel/setup.sh or `npx failure-directions-kernel install`) (issue 16).
+export { cSliderPanel } from './widgets/c-slider-panel';
+export type { CSliderPanel, CSliderPanelOptions } from './widgets/c-slider-panel';
+export { IntSlider, FloatSlider, FloatLogSlider } from './widgets/slider';
+export { Dropdown } from './widgets/dropdown';
+export { HTML, Label } from './widgets/html';
+export { Output } from './widgets/output';
+export { HBox, VBox } from './widgets/box';
+export { Widget } from './widgets/widget';
+export type { WidgetChange } from './widgets/widget';

@@ -31,6 +31,8 @@ const PUBLIC = `
   onnxClassifier OnnxClassifier OnnxClassifierOptions imageTransform ImageTransformOptions onnxEncoder onnxTensors
   OnnxEncoder OnnxEncoderOptions clipEncoder ClipEncoder ClipEncoderOptions captionEmbeddings CaptionEmbeddings
   wordnetHyponyms paperCaptionSlots filterVocabulary
+  cSliderPanel CSliderPanel CSliderPanelOptions IntSlider FloatSlider FloatLogSlider Dropdown HTML Label Output
+  HBox VBox Widget WidgetChange
 `;
 
 /** Every export of src/index.ts (values and types), as the compiler sees them. */
