@@ -180,7 +180,7 @@ export function publish(bundle: MimeBundle, opts: { displayId?: string; update?:
  * publishes its bundle from `inspect` and returns a summary; this swallows that one echoed line so the
  * cell shows only the rich output. The guard restores stdout after one write or on the next turn.
  */
-function swallowEcho(line: string): void {
+export function swallowEcho(line: string): void {
   const out = process.stdout;
   const original = out.write;
   let done = false;

@@ -25,6 +25,7 @@ import { formatC, formatNumber } from '../util/format';
 import { takeRows } from '../util/matrix';
 import { cSliderPlot } from '../viz/c-slider-plot';
 import { inNotebook, MimeBundle, publish } from '../viz/display';
+import { swallowEcho } from '../viz/kernel-bridge';
 import { imageStrip, ImageSource } from '../viz/image-strip';
 import { scoreHistogram } from '../viz/score-histogram';
 import { tableHtml } from '../viz/table-html';
@@ -124,24 +125,6 @@ function classInput(input: SplitInput, classId: number): ClassInput {
 
 function attr(value: unknown): string {
   return escapeXml(typeof value === 'string' ? value : JSON.stringify(value));
-}
-
-/** tslab prints a cell's last value after `inspect`; drop that one echoed line (the panel already showed). */
-function swallowEcho(line: string): void {
-  const out = process.stdout;
-  const original = out.write;
-  let done = false;
-  const restore = () => {
-    if (!done && out.write === filter) out.write = original;
-    done = true;
-  };
-  const filter = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
-    restore();
-    if (typeof chunk === 'string' && chunk === line + '\n') return true;
-    return (original as (...a: unknown[]) => boolean).call(out, chunk, ...rest);
-  } as typeof out.write;
-  out.write = filter;
-  setImmediate(restore);
 }
 
 /**
