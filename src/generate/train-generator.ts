@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '../random';
 import { progress } from '../progress';
 import { bagOfWords, type JointEncoderNetwork } from '../embed/joint-encoder-model';
-import type { TrainingPool } from '../embed/training-pool';
+import { TrainingPool } from '../embed/training-pool';
 import { alphaSigma, T_MAX, timeFeatures } from './diffusion';
 import { DEFAULT_GENERATOR_CONFIG, GeneratorNetwork, initialGeneratorWeights, latentDim, type GeneratorConfig } from './generator-model';
 
@@ -39,8 +39,15 @@ export interface TrainGeneratorOptions {
   latentNoise: number;
   /** Weight of the latent second-moment penalty. */
   latentPenalty: number;
+  /** Times each digit is drawn per autoencoder epoch (the pool's own setting is for the encoder). */
+  autoencoderDigitRepeats: number;
   /** Passes over the pool for the denoiser. */
   denoiserEpochs: number;
+  /**
+   * Times each digit is drawn per denoiser epoch: the pool holds ~1,900 digits against ~19,000
+   * clothing items, and digit shapes are the harder part to learn.
+   */
+  denoiserDigitRepeats: number;
   denoiserBatchSize: number;
   denoiserLearningRate: number;
   /** Fraction of denoiser samples trained without their condition. */
@@ -72,7 +79,9 @@ export const DEFAULT_TRAIN_GENERATOR_OPTIONS: TrainGeneratorOptions = {
   autoencoderLearningRate: 2e-3,
   latentNoise: 0.1,
   latentPenalty: 1e-3,
-  denoiserEpochs: 30,
+  autoencoderDigitRepeats: 2,
+  denoiserEpochs: 40,
+  denoiserDigitRepeats: 8,
   denoiserBatchSize: 256,
   denoiserLearningRate: 1e-3,
   conditionDropout: 0.15,
@@ -142,8 +151,14 @@ function encodeFlat(net: GeneratorNetwork, images: Float32Array, B: number): tf.
  * const { network, latentMean, latentStd } = await trainGenerator(pool, encoderNetwork, { seed: 0 });
  * ```
  */
-export async function trainGenerator(pool: TrainingPool, encoder: JointEncoderNetwork, options: Partial<TrainGeneratorOptions> = {}): Promise<TrainedGenerator> {
+export async function trainGenerator(source: TrainingPool, encoder: JointEncoderNetwork, options: Partial<TrainGeneratorOptions> = {}): Promise<TrainedGenerator> {
   const o = { ...DEFAULT_TRAIN_GENERATOR_OPTIONS, ...options };
+  for (const k of ['autoencoderDigitRepeats', 'denoiserDigitRepeats'] as const) if (!(Number.isInteger(o[k]) && o[k] >= 1)) throw new RangeError(`trainGenerator: ${k} must be a positive integer, got ${o[k]}`);
+  // Same images, renderings and captions as the encoder's pool; only how often digits are drawn differs.
+  const withRepeats = (r: number) => (r === source.options.digitRepeats ? source : new TrainingPool(source.source, { ...source.options, digitRepeats: r }));
+  const aePool = withRepeats(o.autoencoderDigitRepeats);
+  const dnPool = withRepeats(o.denoiserDigitRepeats);
+  const pool = aePool;
   const cfg = o.config;
   const what = 'trainGenerator';
   if (pool.source.size !== cfg.imageSize) throw new RangeError(`${what}: pool images are ${pool.source.size}px but config.imageSize is ${cfg.imageSize}`);
@@ -230,7 +245,7 @@ export async function trainGenerator(pool: TrainingPool, encoder: JointEncoderNe
     const dnVars = network.variableNames('denoiser').map((n) => [n, network.w(n)] as [string, tf.Variable]);
     const dnOpt = new AdamW(dnVars, o.weightDecay);
     const ema = dnVars.map(([, v]) => tf.variable(tf.clone(v), false));
-    const dnSteps = Math.floor(pool.epochOrder(new Random(0)).length / o.denoiserBatchSize);
+    const dnSteps = Math.floor(dnPool.epochOrder(new Random(0)).length / o.denoiserBatchSize);
     const dnTotal = dnSteps * o.denoiserEpochs;
     const T = cfg.timeFeatures;
     const D = cfg.conditionDim;
@@ -241,10 +256,10 @@ export async function trainGenerator(pool: TrainingPool, encoder: JointEncoderNe
     try {
       for (let epoch = 0; epoch < o.denoiserEpochs; epoch++) {
         const t0 = Date.now();
-        const order = pool.epochOrder(rng);
+        const order = dnPool.epochOrder(rng);
         let lossSum = 0;
         for (let s = 0; s < dnSteps; s++) {
-          const batch = pool.render(order.subarray(s * o.denoiserBatchSize, (s + 1) * o.denoiserBatchSize), rng);
+          const batch = dnPool.render(order.subarray(s * o.denoiserBatchSize, (s + 1) * o.denoiserBatchSize), rng);
           const B = batch.captions.length;
           const tfeat = new Float32Array(B * T);
           const ab = new Float32Array(B * 2);

@@ -40,7 +40,7 @@ describe('generate: training the generator', function () {
   });
   after(() => encoder.dispose());
 
-  const opts = (seed: number) => ({ seed, config: TINY, autoencoderEpochs: 1, autoencoderBatchSize: 16, denoiserEpochs: 2, denoiserBatchSize: 32, warmupSteps: 2, statsSamples: 64 });
+  const opts = (seed: number) => ({ seed, config: TINY, autoencoderEpochs: 1, autoencoderBatchSize: 16, denoiserEpochs: 2, denoiserBatchSize: 32, warmupSteps: 2, statsSamples: 64, autoencoderDigitRepeats: 1, denoiserDigitRepeats: 1 });
 
   it('is bit-for-bit reproducible from a seed, differs across seeds, and leaks no tensors', async () => {
     const pool = tinyPool(96, 0);
