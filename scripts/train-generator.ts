@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { backendName, ensureBackend } from '../src/model/backend';
-import { packageRoot } from '../src/data/cache';
+import { packageRoot } from '../src/util/paths';
 import { encoderPool } from '../src/embed/encoder-pool';
 import { defaultEncoderDir, readJointEncoderFiles, embedImagesWith, wrapNetwork } from '../src/embed/joint-encoder';
 import { JointEncoderNetwork } from '../src/embed/joint-encoder-model';

@@ -19,18 +19,18 @@ import { COLOURS, DIGIT_WORDS, FASHION_CLASSES } from '../../src/embed/caption-t
 import { TINTS, TrainingPool } from '../../src/embed/training-pool';
 import { renderPoolImages } from '../../src/generate/conditioning';
 import { embed, modelEncoder } from '../../src/embed';
-import type { Matrix } from '../../src/matrix';
+import type { Matrix } from '../../src/util/matrix';
 import { predictArrays } from '../../src/model/predict';
 import { trainClassifier } from '../../src/model/train-classifier';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 
 /** Judge classes: digit words, then Fashion-MNIST names. */
 export const JUDGE_CLASSES = [...DIGIT_WORDS.map((w) => `digit ${w}`), ...FASHION_CLASSES];
 
 /** A pool over real analysis-range images (groups 0..19 as the generator's pool). */
 async function analysisPool(digitRange: [number, number], fashionRange: [number, number]): Promise<TrainingPool> {
-  const mn = await loadMnist({ part: 'analysis' });
-  const fm = await loadFashionMnist();
+  const mn = loadMnist({ part: 'analysis' });
+  const fm = loadFashionMnist();
   const px = 28 * 28;
   const rows: { ds: ImageDataset; i: number; g: number }[] = [];
   for (let i = 0; i < mn.labels.length; i++) {

@@ -8,8 +8,8 @@
  */
 import { EigenvalueDecomposition, Matrix as MlMatrix } from 'ml-matrix';
 import type { ImageDataset } from '../../src/data/image-dataset';
-import type { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import type { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
 
 function meanCov(m: Matrix): { mean: Float64Array; cov: MlMatrix } {
   const { rows: n, cols: d, data } = m;

@@ -20,7 +20,7 @@ import { encoderPool } from '../../src/embed/encoder-pool';
 import { COLOURS, DIGIT_WORDS, FASHION_CLASSES } from '../../src/embed/caption-templates';
 import { defaultGeneratorDir, readImageGeneratorFiles } from '../../src/generate/generator-files';
 import { renderPoolImages } from '../../src/generate/conditioning';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 import { GeneratorNetwork } from '../../src/generate/generator-model';
 import { imageGenerator, type LoadedImageGenerator } from '../../src/generate/image-generator';
 import type { Judge } from './judge';

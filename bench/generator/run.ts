@@ -13,11 +13,11 @@
  * Writes bench/results/generator.json and generator.md (`--quick`: generator-quick.*).
  */
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../src/data/cache';
+import { writeFileAtomic } from '../../src/util/fs-atomic';
 import { jointEncoder } from '../../src/embed/joint-encoder';
 import { imageGenerator } from '../../src/generate/image-generator';
 import { backendName, ensureBackend } from '../../src/model/backend';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 import { trainJudge } from './judge';
 import { paperTrial, PAPER_CAPTION_ACCURACY, type PaperSettings, type PaperTrial, type Benchmark } from './paper';
 import { generatorQuality, type QualityResult } from './quality';

@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { coloredMnist, hiddenSubclass } from '../../src/data';
 import type { DatasetSplits } from '../../src/data/image-dataset';
-import { writeFileAtomic } from '../../src/data/cache';
+import { writeFileAtomic } from '../../src/util/fs-atomic';
 import { interventionExperiment, type InterventionExperimentOptions, type InterventionResult } from '../../src/directions/intervention-experiment';
 import { backendName, ensureBackend } from '../../src/model';
 import { aggregate, renderMarkdown, type ScienceReport, type SettingResult } from './report';

@@ -1,6 +1,7 @@
 export * from './image-dataset';
 export * from './reserved';
 export * from './cache';
+export * from './table-vocabulary';
 export * from './dataset-file';
 export * from './subset';
 export * from './corpus-order';
@@ -10,7 +11,7 @@ export type { SplitName, SplitSizes } from './split-plan';
 export * from './colored-mnist';
 export * from './hidden-subclass';
 export type { DecodeOptions, LoadReport } from './decode-images';
-export { IMAGE_EXTENSIONS } from './decode-images';
+export { IMAGE_EXTENSIONS, DEFAULT_LIMIT_INPUT_PIXELS } from './decode-images';
 export * from './image-folder';
 export * from './from-manifest';
 export * from './csv';

@@ -1,6 +1,6 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { auroc, averagePrecision, flagPrecisionRecall, precisionAtKScore } from '../metrics';
 import type { Mask } from '../metrics';
 
@@ -122,9 +122,9 @@ function checkKs(ks: number[]): number[] {
  *
  * @example
  * ```ts
- * const scores = fd.scores(splits.test);          // Arquero table, one row per sample
- * evaluateRanking(scores).print();                // detecting errors, per class
- * evaluateRanking(scores, { group: 'disagrees', ks: [10, 50], seed: 1 }).print();
+ * const scores = dirs.scores(testInput);             // Arquero table, one row per sample
+ * fd.evaluateRanking(scores);                          // detecting errors, per class
+ * fd.evaluateRanking(scores, { group: 'disagrees', ks: [10, 50], seed: 1 });
  * ```
  */
 export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOptions = {}): ColumnTable {

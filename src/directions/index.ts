@@ -1,5 +1,10 @@
 export * from './preprocess';
+export * from './split-input';
 export * from './failure-directions';
+export * from './failure-directions-json';
+export * from './scores-table';
+export * from './table-views';
+export * from './analyze';
 export * from './evaluate-ranking';
 export * from './captions';
 export * from './select-from-pool';
@@ -7,6 +12,5 @@ export * from './upweight';
 export * from './minority-groups';
 export * from './intervention-experiment';
 export * from './intervention-tables';
-export * from './split-input';
 export * from './class-samples';
 export * from './score-columns';

@@ -16,14 +16,15 @@
 import type { ColumnTable } from 'arquero';
 import type { ImageDataset, DatasetSplits } from '../data/image-dataset';
 import { concatDatasets, subset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { ensureBackend, trainClassifier, predictArrays, type Arch } from '../model';
 import { embed, modelEncoder } from '../embed';
 import { flagPrecisionRecall, groupAccuracy } from '../metrics';
 import { evaluateRanking } from './evaluate-ranking';
+import { splitInput } from './split-input';
 import { FailureDirections, type FailureDirectionsOptions } from './failure-directions';
-import { minorityGroups, minorityMask, type MinorityGroups } from './minority-groups';
+import { minorityGroups, minorityMask } from './minority-groups';
 import { selectFromPool, type SelectionMethod } from './select-from-pool';
 import { upweight, type UpweightScheme } from './upweight';
 
@@ -176,7 +177,8 @@ function cellKey(split: ImageDataset, i: number): string {
  *
  * @example
  * ```ts
- * const acc = accuracySummary(test, correct, minorityMask(test, minority));
+ * const { correct } = await fd.predictArrays(model, test);
+ * const acc = accuracySummary(test, correct, minorityMask(test, minorityGroups(train, [test])));
  * ```
  */
 export function accuracySummary(split: ImageDataset, correct: ArrayLike<number>, isMinority: ArrayLike<number>): AccuracySummary {
@@ -227,7 +229,7 @@ function resolvePerClass(spec: number | number[], pool: ImageDataset): number[] 
  *
  * @example
  * ```ts
- * const splits = await coloredMnist({ trainCorr: 0.95, seed: 0 });
+ * const splits = fd.coloredMnist({ trainCorr: 0.95, seed: 0 });
  * const { result } = await interventionExperiment(splits, { seed: 0, epochs: 5, perClass: 50 });
  * result.base.worstGroupAccuracy;                  // before
  * result.selection.find((s) => s.by === 'svm');    // after adding the SVM's picks
@@ -295,10 +297,10 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
   const fd = await timed('fitDirections', () => {
     const d = new FailureDirections({ seed, ...(options.svm ?? {}) });
     d.setPreprocess(latents.train);
-    return d.fit(latents.val, val.labels, basePred.val.preds, { classNames: val.classNames });
+    return d.fit(splitInput(val, latents.val, { pred: basePred.val.preds, confidence: basePred.val.confidences }));
   });
   const scoresOf = (split: ImageDataset, z: Matrix, p: Predictions, name: string) =>
-    fd.scores({ latents: z, labels: split.labels, preds: p.preds, confidences: p.confidences, ids: split.ids, groups: split.groups, split: name });
+    fd.scores({ ...splitInput(split, z, { pred: p.preds, confidence: p.confidences }), split: name });
   const testScores = scoresOf(test, latents.test, basePred.test, 'test').assign({ isMinority: Array.from(testMinority, (v) => v === 1) });
   const poolScores = scoresOf(pool, latents.pool, basePred.pool, 'unlabeled').assign({ isMinority: Array.from(poolMinority, (v) => v === 1) });
   const trainScores = scoresOf(train, latents.train, basePred.train, 'train').assign({ isMinority: Array.from(trainMinority, (v) => v === 1) });
@@ -312,14 +314,14 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
   const ranking: RankingSummary[] = [];
   const flags: FlagSummary[] = [];
   for (const target of ['minority', 'errors'] as const) {
-    const rows = rankingTables[target].objects() as Array<Record<string, any>>;
+    const rows = rankingTables[target].objects() as Array<Record<string, number | string | null>>;
     for (const method of ['svm', 'confidence', 'random'] as const) {
       // The 'all' row is evaluateRanking's unweighted mean over classes.
       const all = rows.find((r) => r.method === method && r.className === 'all' && r.class == null)!;
       const perClass = rows.filter((r) => r.method === method && r.class != null && Number.isFinite(r.auroc));
       const p: Record<string, number> = {};
-      for (const k of ks) p[String(k)] = all[`precision@${k}`];
-      ranking.push({ target, method, auroc: all.auroc, ap: all.ap, precisionAtK: p, classes: perClass.length });
+      for (const k of ks) p[String(k)] = all[`precision@${k}`] as number;
+      ranking.push({ target, method, auroc: all.auroc as number, ap: all.ap as number, precisionAtK: p, classes: perClass.length });
     }
     flags.push(flagSummary(testScores, target));
   }

@@ -15,6 +15,8 @@ import type { InterventionResult } from './intervention-experiment';
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
+ * const runs = [(await interventionExperiment(splits, { seed: 0 })).result];
  * const t = interventionTable(runs);
  * t.groupby('arm').rollup({ wg: aq.op.mean('worstGroupAccuracy'), sd: aq.op.stdev('worstGroupAccuracy') });
  * ```
@@ -60,6 +62,8 @@ export function interventionTable(results: InterventionResult[]): ColumnTable {
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
+ * const runs = [(await interventionExperiment(splits, { seed: 0 })).result];
  * rankingSummaryTable(runs).filter((d) => d.target === 'minority').groupby('method').rollup({ auroc: aq.op.mean('auroc') });
  * ```
  */

@@ -6,15 +6,15 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { assertMatrix, type Matrix } from '../matrix';
-import { Random } from '../random';
+import { assertMatrix, type Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 
 /**
  * Anything that scores examples of known class along its failure direction (negative = failure side),
  * e.g. a fitted `FailureDirections`.
  */
 export interface ClassScorer {
-  decisionFunction(latents: Matrix, labels: ArrayLike<number>): ArrayLike<number>;
+  decisionFunction(input: { latents: Matrix; labels: ArrayLike<number> }): ArrayLike<number>;
 }
 
 /**
@@ -107,9 +107,10 @@ function positionsByClass(labels: ArrayLike<number>): Map<number, number[]> {
  *
  * @example
  * ```ts
- * const pool = { ...splits.unlabeled, latents: await embed(encoder, splits.unlabeled) };
- * const sel = selectFromPool(fd, pool, { perClass: 50, by: 'svm' });
- * const augmented = concatDatasets([splits.train, subset(splits.unlabeled, sel.indices)]);
+ * const unlabeled = splits.unlabeled!;
+ * const pool = { ...unlabeled, latents: await fd.embed(encoder, unlabeled) };
+ * const sel = fd.selectFromPool(dirs, pool, { perClass: 50, by: 'svm' });
+ * const augmented = fd.concatDatasets([splits.train, fd.subset(unlabeled, sel.indices)]);
  * ```
  */
 export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, options: SelectFromPoolOptions): PoolSelection {
@@ -124,7 +125,7 @@ export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, opt
   if (scores === undefined && pool.latents && fit) {
     assertMatrix(pool.latents, 'selectFromPool: pool.latents');
     if (pool.latents.rows !== n) throw new RangeError(`selectFromPool: pool.latents has ${pool.latents.rows} rows for ${n} labels`);
-    scores = fit.decisionFunction(pool.latents, pool.labels);
+    scores = fit.decisionFunction({ latents: pool.latents, labels: pool.labels });
   }
   if (by === 'svm' && scores === undefined) {
     throw new TypeError(`selectFromPool: by 'svm' needs a fitted scorer and pool.latents, or pool.scores`);

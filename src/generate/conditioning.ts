@@ -14,8 +14,8 @@
  */
 import type { ImageDataset } from '../data/image-dataset';
 import type { TrainingPool } from '../embed/training-pool';
-import type { Matrix } from '../matrix';
-import { Random } from '../random';
+import type { Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 import type { ConditioningSpace } from './generator-files';
 
 /**

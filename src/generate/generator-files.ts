@@ -7,7 +7,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { packageRoot, writeFileAtomic } from '../data/cache';
+import { packageRoot } from '../util/paths';
+import { writeFileAtomic } from '../util/fs-atomic';
 import { generatorWeightShapes, checkGeneratorConfig, type GeneratorConfig, type GeneratorNetwork } from './generator-model';
 
 /** Format tag of the manifest. */

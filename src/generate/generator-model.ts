@@ -18,7 +18,7 @@
  * Weights are plain tfjs variables (one flat binary on disk). Tensors stay inside `src/generate/`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 import { dense } from '../embed/joint-encoder-model';
 
 /** Shape of the generator network. */

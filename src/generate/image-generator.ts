@@ -7,13 +7,13 @@
  */
 import * as path from 'node:path';
 import type { ImageDataset } from '../data/image-dataset';
-import { hashParts } from '../data/cache';
+import { hashParts } from '../util/hash';
 import type { JointEncoder } from '../embed/encoder';
 import { jointEncoder, type LoadedJointEncoder } from '../embed/joint-encoder';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import { ensureBackend } from '../model/backend';
 import { onnxRuntime, onnxRuntimeStatus } from '../model/onnx/runtime';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import { defaultGeneratorDir, readImageGeneratorFiles, type ImageGeneratorManifest } from './generator-files';
 import { GeneratorNetwork } from './generator-model';
 import { OnnxEngine, sampleImages, TfjsEngine, type GeneratorEngineName, type SamplingEngine } from './sampling-engine';

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ProtoWriter } from '../model/onnx/proto';
 import { defaultThreads, onnxRuntime, onnxRuntimeStatus } from '../model/onnx/runtime';
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { ddimStep, ddimTimes, guide, timeFeatures } from './diffusion';
 import { generatorWeightShapes, GeneratorNetwork, latentDim, latentSide, type GeneratorConfig } from './generator-model';
 

@@ -20,8 +20,8 @@
  * backend is single-threaded, so a run is bit-for-bit reproducible.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '../random';
-import { progress } from '../progress';
+import { Random } from '../util/random';
+import { progress } from '../util/progress';
 import { bagOfWords, type JointEncoderNetwork } from '../embed/joint-encoder-model';
 import { TrainingPool } from '../embed/training-pool';
 import { alphaSigma, T_MAX, timeFeatures } from './diffusion';

@@ -4,7 +4,7 @@ import { COLOURS } from '../../src/embed/caption-templates';
 import { TINTS } from '../../src/embed/training-pool';
 import { measureTints } from '../../bench/generator/judge';
 import { frechetDistance, grayRows, median, nearestDistances, pixelShuffled } from '../../bench/generator/metrics';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 
 function gaussianRows(n: number, d: number, mean: number[], scale: number[], seed: number) {
   const rng = new Random(seed);

@@ -24,7 +24,7 @@ describe('interventionExperiment', function () {
   const strip = (r: InterventionResult) => ({ ...r, seconds: {} });
 
   it('runs every stage on real data and repeats exactly for a seed', async () => {
-    const splits = await coloredMnist({ trainCorr: 0.95, seed: 3, sizes: { train: 400, val: 300, unlabeled: 200, test: 200 } });
+    const splits = coloredMnist({ trainCorr: 0.95, seed: 3, sizes: { train: 400, val: 300, unlabeled: 200, test: 200 } });
     const opts = { seed: 3, epochs: 1, perClass: 10, ks: [5], selection: ['svm', 'random'] as const, upweighting: ['balanced'] as const, cache: false };
     const a = await interventionExperiment(splits, { ...opts, selection: [...opts.selection], upweighting: [...opts.upweighting] });
     const b = await interventionExperiment(splits, { ...opts, selection: [...opts.selection], upweighting: [...opts.upweighting] });
@@ -41,7 +41,7 @@ describe('interventionExperiment', function () {
   });
 
   it('names what is missing', async () => {
-    const splits = await coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 50, val: 50, unlabeled: 50, test: 50 } });
+    const splits = coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 50, val: 50, unlabeled: 50, test: 50 } });
     await assert.rejects(interventionExperiment({ ...splits, unlabeled: undefined }), /splits.unlabeled/);
     const { groups: _g, ...noGroups } = splits.test;
     await assert.rejects(interventionExperiment({ ...splits, test: noGroups }), /split 'test' has no groups/);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { alphaSigma, ddimStep, ddimTimes, guide, timeFeatures, T_MAX } from '../../src/generate/diffusion';
 import { encoderSpaceDirection, slerp } from '../../src/generate/conditioning';
 import { Preprocessor } from '../../src/directions/preprocess';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 
 describe('generate: diffusion maths', () => {
   it('the schedule preserves variance and runs from signal to noise', () => {

@@ -7,22 +7,20 @@ import { jointEncoder, type LoadedJointEncoder } from '../../src/embed/joint-enc
 import { encoderSpaceDirection } from '../../src/generate/conditioning';
 import { DEFAULT_CLASS_NOUNS, generateAlongDirection, generateFromCaptions, nounsForClass } from '../../src/generate/from-directions';
 import { imageGenerator, type LoadedImageGenerator } from '../../src/generate/image-generator';
-import type { Matrix } from '../../src/matrix';
+import type { Matrix } from '../../src/util/matrix';
 import { ensureBackend } from '../../src/model/backend';
-import { setProgressSink } from '../../src/progress';
-import { Random } from '../../src/random';
+import { setProgressSink } from '../../src/util/progress';
+import { Random } from '../../src/util/random';
 import { measureTints } from '../../bench/generator/judge';
 
 /** Colored MNIST with a "model" that predicts the tint's class (the colour shortcut), fitted in the joint space. */
 async function colourShortcut(enc: LoadedJointEncoder, transform?: (m: Matrix) => Matrix) {
-  const { train, val } = await coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 600, val: 600, unlabeled: 0, test: 10 } });
+  const { train, val } = coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 600, val: 600, unlabeled: 0, test: 10 } });
   const t = transform ?? ((m: Matrix) => m);
   const zTrain = t(await enc.embedImages(train));
   const zVal = t(await enc.embedImages(val));
   const preds = Int32Array.from(val.labels, (y, i) => (val.groups![i] === 'agrees' ? y : 1 - y));
-  const dirs = new FailureDirections({ randomState: 0 }).setPreprocess(zTrain);
-  dirs.fit(zVal, val.labels, preds, { classNames: val.classNames });
-  return dirs;
+  return new FailureDirections({ seed: 0 }).setPreprocess(zTrain).fit({ latents: zVal, labels: val.labels, classNames: val.classNames, ids: val.ids, split: 'val', preds });
 }
 
 describe('generate: images from failure directions', function () {

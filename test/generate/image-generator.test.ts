@@ -11,8 +11,8 @@ import { decoderOnnx, denoiserOnnx, OnnxEngine, TfjsEngine } from '../../src/gen
 import { GeneratorNetwork, latentDim } from '../../src/generate/generator-model';
 import { ensureBackend } from '../../src/model/backend';
 import { onnxRuntimeStatus } from '../../src/model/onnx/runtime';
-import { setProgressSink } from '../../src/progress';
-import { Random } from '../../src/random';
+import { setProgressSink } from '../../src/util/progress';
+import { Random } from '../../src/util/random';
 import { measureTints } from '../../bench/generator/judge';
 
 describe('generate: the shipped image generator', function () {

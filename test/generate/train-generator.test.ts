@@ -11,8 +11,8 @@ import { readImageGeneratorFiles, saveImageGenerator } from '../../src/generate/
 import { DEFAULT_GENERATOR_CONFIG, type GeneratorConfig } from '../../src/generate/generator-model';
 import { trainGenerator } from '../../src/generate/train-generator';
 import { ensureBackend } from '../../src/model/backend';
-import { setProgressSink } from '../../src/progress';
-import { Random } from '../../src/random';
+import { setProgressSink } from '../../src/util/progress';
+import { Random } from '../../src/util/random';
 
 /** A tiny pool of random blobs over groups 0..19 (the trainer only needs shapes and captions). */
 function tinyPool(n: number, seed: number): TrainingPool {
