@@ -14,9 +14,7 @@ import * as path from 'node:path';
 import { backendName, ensureBackend } from '../src/model/backend';
 import { packageRoot } from '../src/util/paths';
 import { encoderPool } from '../src/embed/encoder-pool';
-import { defaultEncoderDir, readJointEncoderFiles, embedImagesWith, wrapNetwork } from '../src/embed/joint-encoder';
-import { JointEncoderNetwork } from '../src/embed/joint-encoder-model';
-import { Vocabulary } from '../src/embed/tokenizer';
+import { jointEncoder } from '../src/embed/joint-encoder';
 import { DEFAULT_TRAIN_GENERATOR_OPTIONS, trainGenerator } from '../src/generate/train-generator';
 import { saveImageGenerator } from '../src/generate/generator-files';
 import { conditioningStats } from '../src/generate/conditioning';
@@ -49,11 +47,9 @@ async function main() {
     return (c.user + c.system) / 1e6;
   };
   const { pool, counts } = await encoderPool();
-  const { manifest: encManifest, weights } = readJointEncoderFiles(defaultEncoderDir());
-  const encNet = new JointEncoderNetwork(encManifest.config, new Vocabulary(encManifest.vocabulary), weights);
-  const enc = wrapNetwork(encNet, encManifest);
+  const enc = await jointEncoder();
   console.log(`backend ${backendName()}; pool: ${counts.digits} digits x ${pool.options.digitRepeats} + ${counts.fashion} clothes per epoch; conditioning on ${enc.name}`);
-  const { network, latentMean, latentStd, history } = await trainGenerator(pool, encNet, {
+  const { network, latentMean, latentStd, history } = await trainGenerator(pool, enc, {
     seed,
     autoencoderEpochs,
     denoiserEpochs,
@@ -61,7 +57,7 @@ async function main() {
       console.log(`${info.stage} epoch ${info.epoch}  loss ${info.loss.toFixed(5)}  (${info.seconds.toFixed(0)} s; ${cpuSeconds().toFixed(0)} s CPU so far)`);
     },
   });
-  const conditioning = conditioningStats(pool, (split) => embedImagesWith(encNet, split), enc.name, encManifest.weightsSha256, encManifest.config.dim, seed);
+  const conditioning = await conditioningStats(pool, enc, seed);
   const seconds = (Date.now() - t0) / 1000;
   const cpu = cpuSeconds();
   const o = DEFAULT_TRAIN_GENERATOR_OPTIONS;
@@ -94,7 +90,6 @@ async function main() {
     },
   });
   network.dispose();
-  enc.dispose();
   console.log(`trained in ${seconds.toFixed(0)} s wall, ${cpu.toFixed(0)} s CPU; wrote ${out} (weights sha256 ${manifest.weightsSha256.slice(0, 12)})`);
 }
 

@@ -13,8 +13,8 @@
  *   image embeddings occupy).
  */
 import type { ImageDataset } from '../data/image-dataset';
+import type { LoadedJointEncoder } from '../embed/joint-encoder';
 import type { TrainingPool } from '../embed/training-pool';
-import type { Matrix } from '../util/matrix';
 import { Random } from '../util/random';
 import type { ConditioningSpace } from './generator-files';
 
@@ -24,7 +24,8 @@ import type { ConditioningSpace } from './generator-files';
  *
  * @example
  * ```ts
- * const ds = renderPoolImages(pool, [0, 1, 2], new Random(0));
+ * const { pool } = await encoderPool();
+ * const ds = renderPoolImages(pool, [0, 1, 2], new fd.Random(0));
  * ```
  */
 export function renderPoolImages(pool: TrainingPool, indices: ArrayLike<number>, rng: Random, name = 'pool renderings'): ImageDataset & { captions: string[] } {
@@ -38,21 +39,21 @@ export function renderPoolImages(pool: TrainingPool, indices: ArrayLike<number>,
 }
 
 /**
- * Statistics of the encoder's image embeddings over 2048 renderings of the pool (seeded): their
+ * Statistics of a joint encoder's image embeddings over 2048 renderings of the pool (seeded): their
  * mean, and the 1st percentile of the cosine between an embedding and that mean. Stored in the
  * generator's manifest for {@link checkConditioningSpace}.
+ *
+ * @example
+ * ```ts
+ * const { pool } = await encoderPool();
+ * const space = await conditioningStats(pool, await fd.jointEncoder(), 0);
+ * ```
  */
-export function conditioningStats(
-  pool: TrainingPool,
-  embed: (split: ImageDataset) => Matrix,
-  encoderName: string,
-  encoderSha256: string,
-  dim: number,
-  seed: number,
-): ConditioningSpace {
+export async function conditioningStats(pool: TrainingPool, encoder: LoadedJointEncoder, seed: number): Promise<ConditioningSpace> {
   const rng = new Random(seed + 0xc0d);
   const order = pool.epochOrder(rng).subarray(0, Math.min(2048, pool.size));
-  const z = embed(renderPoolImages(pool, order, rng));
+  const z = await encoder.embedImages(renderPoolImages(pool, order, rng));
+  const dim = encoder.dim;
   const mean = new Float64Array(dim);
   for (let i = 0; i < z.rows; i++) for (let j = 0; j < dim; j++) mean[j] += z.data[i * dim + j] / z.rows;
   const unit = normalise(Array.from(mean));
@@ -65,7 +66,7 @@ export function conditioningStats(
     }
     return s / Math.sqrt(nn || 1);
   }).sort((a, b) => a - b);
-  return { encoder: encoderName, encoderSha256, dim, imageMean: Array.from(mean), imageCosineP01: cos[Math.floor(0.01 * (cos.length - 1))] };
+  return { encoder: encoder.name, encoderSha256: encoder.manifest.weightsSha256, dim, imageMean: Array.from(mean), imageCosineP01: cos[Math.floor(0.01 * (cos.length - 1))] };
 }
 
 function normalise(v: ArrayLike<number>): Float64Array {
@@ -92,7 +93,8 @@ export interface DirectionSource {
  *
  * @example
  * ```ts
- * checkConditioningSpace(dirs, generator.conditioning, 'generateAlongDirection');
+ * const gen = await fd.imageGenerator();
+ * checkConditioningSpace(dirs, gen.manifest.conditioning, 'myHelper'); // throws unless dirs were fitted on the joint encoder's embeddings
  * ```
  */
 export function checkConditioningSpace(dirs: DirectionSource, space: ConditioningSpace, caller: string): void {

@@ -19,7 +19,7 @@ import type { ImageDataset } from '../data/image-dataset';
 import { concatDatasets } from '../data/subset';
 import { CAPTION_TEMPLATE, fillCaption, rankCaptions, type CaptionCandidate } from '../directions/captions';
 import type { FailureDirections } from '../directions/failure-directions';
-import { DIGIT_WORDS, FASHION_CLASSES } from '../embed/caption-templates';
+import { DIGIT_WORDS } from '../embed/caption-templates';
 import { tokenize } from '../embed/tokenizer';
 import { checkConditioningSpace, encoderSpaceDirection, slerp, type DirectionSource } from './conditioning';
 import type { ConditioningSpace } from './generator-files';
@@ -82,6 +82,7 @@ function classNameOf(dirs: Fitted, classId: number, caller: string): string {
  *
  * @example
  * ```ts
+ * const gen = await fd.imageGenerator();
  * nounsForClass(gen, 'digit 0-4'); // ['zero', 'one', 'two', 'three', 'four']
  * nounsForClass(gen, 'Sneaker');   // ['Sneaker']
  * ```
@@ -220,6 +221,7 @@ export interface GenerateFromCaptionsOptions extends SteeringOptions {
  * @example
  * ```ts
  * const gen = await fd.imageGenerator();
+ * const candidates = fd.captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green', 'blue'] });
  * const ranked = await fd.rankCaptions(dirs, gen.encoder, 0, candidates);
  * const { images, table } = await fd.generateFromCaptions(gen, dirs, 0, { captions: ranked, n: 32, seed: 0 });
  * table.groupby('kind').count().print();
@@ -292,6 +294,7 @@ export interface GenerateAlongDirectionOptions extends SteeringOptions {
  *
  * @example
  * ```ts
+ * const gen = await fd.imageGenerator();
  * const { images, table } = await fd.generateAlongDirection(gen, dirs, 0, { alphas: [0, 0.25, 0.5], n: 16 });
  * ```
  */

@@ -65,7 +65,8 @@ function sha256(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * saveImageGenerator(network, 'data/generator', { latentMean, latentStd, conditioning });
+ * const { manifest, weights } = readImageGeneratorFiles(defaultGeneratorDir());
+ * saveImageGenerator(new GeneratorNetwork(manifest.config, weights), '/tmp/generator-copy', manifest);
  * ```
  */
 export function saveImageGenerator(
@@ -118,8 +119,8 @@ export function readImageGeneratorFiles(dir: string): { manifest: ImageGenerator
     manifest = JSON.parse(fs.readFileSync(mfile, 'utf8'));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`image generator: ${mfile} not found (train one with \`npm run train:generator\`, or pass {dir})`);
-    throw new Error(`image generator: ${mfile} is not valid JSON (${err.message})`);
+    if (err.code === 'ENOENT') throw new Error(`image generator: ${mfile} not found (train one with \`npm run train:generator\`, or pass {dir})`, { cause: e });
+    throw new Error(`image generator: ${mfile} is not valid JSON (${err.message})`, { cause: e });
   }
   if (manifest == null || manifest.format !== IMAGE_GENERATOR_FORMAT || manifest.version !== 1) {
     throw new Error(`image generator: ${mfile} is not a ${IMAGE_GENERATOR_FORMAT} v1 manifest (format ${manifest?.format}, version ${manifest?.version})`);
@@ -127,7 +128,7 @@ export function readImageGeneratorFiles(dir: string): { manifest: ImageGenerator
   try {
     checkGeneratorConfig(manifest.config);
   } catch (e) {
-    throw new Error(`image generator: ${mfile}: ${(e as Error).message}`);
+    throw new Error(`image generator: ${mfile}: ${(e as Error).message}`, { cause: e });
   }
   const L = manifest.config.latentChannels;
   for (const k of ['latentMean', 'latentStd'] as const) {
@@ -143,8 +144,8 @@ export function readImageGeneratorFiles(dir: string): { manifest: ImageGenerator
   let buf: Buffer;
   try {
     buf = fs.readFileSync(wfile);
-  } catch {
-    throw new Error(`image generator: weights file ${wfile} named by ${mfile} is missing`);
+  } catch (e) {
+    throw new Error(`image generator: weights file ${wfile} named by ${mfile} is missing`, { cause: e });
   }
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   const sha = sha256(bytes);

@@ -169,7 +169,8 @@ function describe(c: GeneratorCondition, i: number): string {
  *
  * @example
  * ```ts
- * const gen = wrapGenerator(manifest, new TfjsEngine(network), await jointEncoder());
+ * const { manifest, weights } = readImageGeneratorFiles(defaultGeneratorDir());
+ * const gen = wrapGenerator(manifest, new TfjsEngine(new GeneratorNetwork(manifest.config, weights)), await fd.jointEncoder());
  * ```
  */
 export function wrapGenerator(manifest: ImageGeneratorManifest, engine: SamplingEngine, enc: LoadedJointEncoder): LoadedImageGenerator {

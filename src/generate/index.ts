@@ -7,4 +7,8 @@ export { defaultGeneratorDir, saveImageGenerator, readImageGeneratorFiles, IMAGE
 export type { ImageGeneratorManifest, ConditioningSpace } from './generator-files';
 export { trainGenerator, DEFAULT_TRAIN_GENERATOR_OPTIONS } from './train-generator';
 export type { TrainGeneratorOptions, TrainedGenerator, GeneratorEpochInfo } from './train-generator';
-export type { GeneratorEngineName } from './sampling-engine';
+export { TfjsEngine, OnnxEngine } from './sampling-engine';
+export type { GeneratorEngineName, SamplingEngine } from './sampling-engine';
+export { GeneratorNetwork } from './generator-model';
+export type { GeneratorConfig } from './generator-model';
+export { conditioningStats, renderPoolImages } from './conditioning';

@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '../util/random';
 import { progress } from '../util/progress';
-import { bagOfWords, type JointEncoderNetwork } from '../embed/joint-encoder-model';
+import type { JointEncoder } from '../embed/encoder';
 import { TrainingPool } from '../embed/training-pool';
 import { alphaSigma, T_MAX, timeFeatures } from './diffusion';
 import { DEFAULT_GENERATOR_CONFIG, GeneratorNetwork, initialGeneratorWeights, latentDim, type GeneratorConfig } from './generator-model';
@@ -143,15 +143,16 @@ function encodeFlat(net: GeneratorNetwork, images: Float32Array, B: number): tf.
 }
 
 /**
- * Trains the generator on `pool`, conditioning on `encoder`'s text embeddings of the pool's captions.
+ * Trains the generator on `pool`, conditioning on `encoder`'s text embeddings of the pool's captions
+ * (the shipped generator: `npm run train:generator`).
  *
  * @example
  * ```ts
  * const { pool } = await encoderPool();
- * const { network, latentMean, latentStd } = await trainGenerator(pool, encoderNetwork, { seed: 0 });
+ * const { network, latentMean, latentStd } = await trainGenerator(pool, await fd.jointEncoder(), { seed: 0, denoiserEpochs: 2 });
  * ```
  */
-export async function trainGenerator(source: TrainingPool, encoder: JointEncoderNetwork, options: Partial<TrainGeneratorOptions> = {}): Promise<TrainedGenerator> {
+export async function trainGenerator(source: TrainingPool, encoder: JointEncoder, options: Partial<TrainGeneratorOptions> = {}): Promise<TrainedGenerator> {
   const o = { ...DEFAULT_TRAIN_GENERATOR_OPTIONS, ...options };
   for (const k of ['autoencoderDigitRepeats', 'denoiserDigitRepeats'] as const) if (!(Number.isInteger(o[k]) && o[k] >= 1)) throw new RangeError(`trainGenerator: ${k} must be a positive integer, got ${o[k]}`);
   // Same images, renderings and captions as the encoder's pool; only how often digits are drawn differs.
@@ -162,7 +163,7 @@ export async function trainGenerator(source: TrainingPool, encoder: JointEncoder
   const cfg = o.config;
   const what = 'trainGenerator';
   if (pool.source.size !== cfg.imageSize) throw new RangeError(`${what}: pool images are ${pool.source.size}px but config.imageSize is ${cfg.imageSize}`);
-  if (encoder.config.dim !== cfg.conditionDim) throw new RangeError(`${what}: the joint encoder embeds into ${encoder.config.dim} dimensions but config.conditionDim is ${cfg.conditionDim}`);
+  if (encoder.dim !== cfg.conditionDim) throw new RangeError(`${what}: the joint encoder embeds into ${encoder.dim} dimensions but config.conditionDim is ${cfg.conditionDim}`);
   for (const k of ['autoencoderEpochs', 'denoiserEpochs'] as const) if (!(Number.isInteger(o[k]) && o[k] >= 0)) throw new RangeError(`${what}: ${k} must be a non-negative integer, got ${o[k]}`);
   const rng = new Random(o.seed);
   const network = new GeneratorNetwork(cfg, initialGeneratorWeights(cfg, rng));
@@ -274,11 +275,11 @@ export async function trainGenerator(source: TrainingPool, encoder: JointEncoder
             keep[i] = rng.next() < o.conditionDropout ? 0 : 1;
           }
           for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
-          const { counts } = bagOfWords(encoder.vocabulary, batch.captions);
+          const captions = await encoder.embedTexts(batch.captions);
           const lr = schedule(step, dnTotal, o.denoiserLearningRate, o.warmupSteps);
           const loss = tf.tidy(() => {
             const z0 = tf.mul(tf.sub(encodeFlat(network, batch.images, B), meanT), invStdT) as tf.Tensor2D;
-            const cond = tf.mul(encoder.textTower(tf.tensor2d(counts, [B, encoder.vocabulary.size])), tf.tensor2d(keep, [B, 1])) as tf.Tensor2D;
+            const cond = tf.mul(tf.tensor2d(captions.data, [B, D]), tf.tensor2d(keep, [B, 1])) as tf.Tensor2D;
             const abT = tf.tensor2d(ab, [B, 2]);
             const alpha = tf.slice(abT, [0, 0], [B, 1]);
             const sigma = tf.slice(abT, [0, 1], [B, 1]);
@@ -291,7 +292,6 @@ export async function trainGenerator(source: TrainingPool, encoder: JointEncoder
             // EMA with the usual warm-up (decay grows from ~0.1 towards emaDecay).
             const d = Math.min(o.emaDecay, (1 + step) / (10 + step));
             dnVars.forEach(([, v], k) => ema[k].assign(tf.add(tf.mul(ema[k], d), tf.mul(v, 1 - d))));
-            void D;
             return value;
           });
           lossSum += (await loss.data())[0];

@@ -3,9 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { defaultEncoderDir, readJointEncoderFiles } from '../../src/embed/joint-encoder';
-import { JointEncoderNetwork } from '../../src/embed/joint-encoder-model';
-import { Vocabulary } from '../../src/embed/tokenizer';
+import { jointEncoder, type LoadedJointEncoder } from '../../src/embed/joint-encoder';
 import { TrainingPool } from '../../src/embed/training-pool';
 import { readImageGeneratorFiles, saveImageGenerator } from '../../src/generate/generator-files';
 import { DEFAULT_GENERATOR_CONFIG, type GeneratorConfig } from '../../src/generate/generator-model';
@@ -31,14 +29,12 @@ const TINY: GeneratorConfig = { ...DEFAULT_GENERATOR_CONFIG, encoderChannels: [4
 
 describe('generate: training the generator', function () {
   this.timeout(300000);
-  let encoder: JointEncoderNetwork;
+  let encoder: LoadedJointEncoder;
   before(async () => {
     setProgressSink(null);
     await ensureBackend();
-    const { manifest, weights } = readJointEncoderFiles(defaultEncoderDir());
-    encoder = new JointEncoderNetwork(manifest.config, new Vocabulary(manifest.vocabulary), weights);
+    encoder = await jointEncoder();
   });
-  after(() => encoder.dispose());
 
   const opts = (seed: number) => ({ seed, config: TINY, autoencoderEpochs: 1, autoencoderBatchSize: 16, denoiserEpochs: 2, denoiserBatchSize: 32, warmupSteps: 2, statsSamples: 64, autoencoderDigitRepeats: 1, denoiserDigitRepeats: 1 });
 
