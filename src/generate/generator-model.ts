@@ -168,7 +168,7 @@ export class GeneratorNetwork {
       const n = shape.reduce((a, b) => a * b, 1);
       if (!v) throw new Error(`generator: weight "${name}" is missing`);
       if (v.length !== n) throw new Error(`generator: weight "${name}" has ${v.length} values, expected ${n} (shape ${shape.join('x')})`);
-      this.vars.set(name, tf.variable(tf.tensor(v, shape, 'float32'), true, `generator-${networkCount}/${name}`));
+      this.vars.set(name, tf.tidy(() => tf.variable(tf.tensor(v, shape, 'float32'), true, `generator-${networkCount}/${name}`)));
     }
   }
 

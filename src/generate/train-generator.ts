@@ -106,8 +106,9 @@ class AdamW {
   private readonly v: tf.Variable[];
   private t = 0;
   constructor(private readonly vars: [string, tf.Variable][], private readonly weightDecay: number, private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8) {
-    this.m = vars.map(([, w]) => tf.variable(tf.zerosLike(w), false));
-    this.v = vars.map(([, w]) => tf.variable(tf.zerosLike(w), false));
+    // The initial values are freed by the tidy; the variables keep their own reference.
+    this.m = vars.map(([, w]) => tf.tidy(() => tf.variable(tf.zerosLike(w), false)));
+    this.v = vars.map(([, w]) => tf.tidy(() => tf.variable(tf.zerosLike(w), false)));
   }
 
   /** Applies one update with learning rate `lr` from gradients keyed by variable name (inside a tidy). */
@@ -245,7 +246,7 @@ export async function trainGenerator(source: TrainingPool, encoder: JointEncoder
     // ---- Stage 2: denoiser.
     const dnVars = network.variableNames('denoiser').map((n) => [n, network.w(n)] as [string, tf.Variable]);
     const dnOpt = new AdamW(dnVars, o.weightDecay);
-    const ema = dnVars.map(([, v]) => tf.variable(tf.clone(v), false));
+    const ema = dnVars.map(([, v]) => tf.tidy(() => tf.variable(tf.clone(v), false)));
     const dnSteps = Math.floor(dnPool.epochOrder(new Random(0)).length / o.denoiserBatchSize);
     const dnTotal = dnSteps * o.denoiserEpochs;
     const T = cfg.timeFeatures;
