@@ -58,6 +58,8 @@ export interface QualityResult {
   realism: { set: string; n: number; frechet: number }[];
   copying: { set: string; n: number; medianNearest: number; p05Nearest: number }[];
   speed: { engine: string; images: number; seconds: number; imagesPerSecond: number }[];
+  /** Prompt fidelity and tint match at other guidance scales (fewer images). */
+  guidanceSweep: { guidance: number; digits: number; fashion: number; tint: number; n: number }[];
 }
 
 /** The prompt a class gets: "a photo of a {class}" with the digit word for digits. */
@@ -75,7 +77,7 @@ async function reconstructions(dir: string, ds: ImageDataset): Promise<ImageData
     for (let s = 0; s < n; s += 256) {
       const e = Math.min(n, s + 256);
       const y = tf.tidy(() => {
-        const x = tf.div(tf.tensor4d(ds.images.subarray(s * 2352, e * 2352), [e - s, 28, 28, 3], 'int32').toFloat(), 255) as tf.Tensor4D;
+        const x = tf.tensor4d(Float32Array.from(ds.images.subarray(s * 2352, e * 2352), (v) => v / 255), [e - s, 28, 28, 3]);
         return net.decode(net.encode(x));
       });
       const d = y.dataSync() as Float32Array;
@@ -207,5 +209,30 @@ export async function generatorQuality(gen: LoadedImageGenerator, judge: Judge, 
     await peer.dispose();
   }
   log(`speed: ${speed.map((s) => `${s.engine} ${s.imagesPerSecond.toFixed(0)} images/s`).join('; ')}`);
-  return { engine: gen.engine, settings, fidelity, fidelitySummary, tints, tintSummary, realism, copying, speed };
+
+  // Guidance sweep: fidelity and tint at a few scales, 20 images per class / 4 per tint prompt.
+  const guidanceSweep: QualityResult['guidanceSweep'] = [];
+  for (const w of [1, 2, 3, 4, 6]) {
+    const per = Math.max(4, Math.round(opts.perClass / 2.5));
+    const ds = await gen.generate(prompts, { seed: opts.seed + 6, steps: settings.steps, guidance: w, n: per });
+    const p = await judge.classify(ds);
+    const acc = (lo: number, hi: number) => {
+      let h = 0;
+      let m = 0;
+      for (let r = 0; r < p.length; r++) {
+        const c = Math.floor(r / per);
+        if (c < lo || c >= hi) continue;
+        m++;
+        h += p[r] === c ? 1 : 0;
+      }
+      return h / m;
+    };
+    const tds = await gen.generate(tintPrompts.map((t) => t.prompt), { seed: opts.seed + 7, steps: settings.steps, guidance: w, n: 2 });
+    const tm = measureTints(tds);
+    let th = 0;
+    tm.forEach((k, r) => (th += k === tintPrompts[Math.floor(r / 2)].colour ? 1 : 0));
+    guidanceSweep.push({ guidance: w, digits: acc(0, 10), fashion: acc(10, 20), tint: th / tm.length, n: ds.labels.length + tds.labels.length });
+    log(`guidance ${w}: digits ${(100 * acc(0, 10)).toFixed(1)}%, fashion ${(100 * acc(10, 20)).toFixed(1)}%, tint ${((100 * th) / tm.length).toFixed(1)}%`);
+  }
+  return { engine: gen.engine, settings, fidelity, fidelitySummary, tints, tintSummary, realism, copying, speed, guidanceSweep };
 }

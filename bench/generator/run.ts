@@ -1,7 +1,7 @@
 /**
  * `npm run bench:generator` — quality of the shipped image generator and the paper's generation checks.
  *
- *   npm run bench:generator -- [--seeds 5] [--skip-quality] [--skip-paper] [--quick] [--out file.json]
+ *   npm run bench:generator -- [--seeds 5] [--skip-quality] [--skip-paper] [--quick] [--guidance 3] [--steps 25] [--dir weights/] [--out file.json]
  *
  * 1. Quality (quality.ts), judged by an independent classifier trained here on real analysis-range
  *    images (judge.ts): prompt fidelity and tint match, Frechet distance vs reconstructions and
@@ -57,6 +57,8 @@ export function qualityMarkdown(q: QualityResult, judgeAcc: { digits: number; fa
   out.push(mdTable(['image set', 'n', 'Frechet distance'], q.realism.map((r) => [r.set, String(r.n), r.frechet.toFixed(2)])), '');
   out.push('### No copying: distance to the nearest generator-training image (gray pixels, L2)', '');
   out.push(mdTable(['images', 'n', 'median', '5th percentile'], q.copying.map((r) => [r.set, String(r.n), r.medianNearest.toFixed(2), r.p05Nearest.toFixed(2)])), '');
+  out.push('### Guidance scale (prompt fidelity and tint match at other scales; fewer images)', '');
+  out.push(mdTable(['guidance', 'digits judged', 'Fashion-MNIST judged', 'tint matches'], q.guidanceSweep.map((r) => [String(r.guidance), pct(r.digits), pct(r.fashion), pct(r.tint)])), '');
   out.push('### Speed (1,000 images = 20 prompts x 50; machine shared, so a lower bound)', '');
   const base = q.speed.find((s) => s.engine === 'tfjs');
   out.push(mdTable(['engine', 'images', 'seconds', 'images/s', 'vs tfjs'], q.speed.map((s) => [s.engine, String(s.images), s.seconds.toFixed(2), s.imagesPerSecond.toFixed(0), base ? (s.imagesPerSecond / base.imagesPerSecond).toFixed(1) + 'x' : '-'])));
@@ -121,6 +123,9 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const nSeeds = Number(arg('seeds') ?? (quick ? 1 : 5));
   const dir = arg('dir');
+  // Sampling settings (default: the generator's defaults, guidance 3 and 25 steps).
+  const guidance = Number(arg('guidance') ?? 3);
+  const steps = Number(arg('steps') ?? 25);
   const out = path.resolve(arg('out') ?? path.join(__dirname, '..', 'results', quick ? 'generator-quick.json' : 'generator.json'));
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
@@ -134,12 +139,12 @@ async function main() {
     const judge = await trainJudge(0, quick ? 1 : 4);
     judgeInfo = { heldOutAccuracy: judge.heldOutAccuracy, seconds: judge.seconds };
     log(`judge trained (${judge.seconds.toFixed(0)} s): held-out accuracy digits ${pct(judge.heldOutAccuracy.digits)}, fashion ${pct(judge.heldOutAccuracy.fashion)}`);
-    quality = await generatorQuality(gen, judge, { perClass: quick ? 10 : 50, realismN: quick ? 300 : 2000, seed: 0, dir, log });
+    quality = await generatorQuality(gen, judge, { perClass: quick ? 10 : 50, realismN: quick ? 300 : 2000, seed: 0, dir, log, guidance, steps });
     judge.model.dispose();
   }
   const settings: PaperSettings = quick
-    ? { nCaption: 20, nDirection: 10, nAugment: 40, alphas: [0, 0.25, 0.5], augmentAlpha: 0.3, guidance: 3, steps: 25, epochs: { coloredMnist: 1, hiddenSubclass: 1 }, sizes: { coloredMnist: { train: 1000, val: 600, unlabeled: 500, test: 500 }, hiddenSubclass: { train: 2000, val: 1000, unlabeled: 1000, test: 1000 } } }
-    : { nCaption: 100, nDirection: 50, nAugment: 150, alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5], augmentAlpha: 0.3, guidance: 3, steps: 25, epochs: { coloredMnist: 5, hiddenSubclass: 3 } };
+    ? { nCaption: 20, nDirection: 10, nAugment: 40, alphas: [0, 0.25, 0.5], augmentAlpha: 0.3, guidance, steps, epochs: { coloredMnist: 1, hiddenSubclass: 1 }, sizes: { coloredMnist: { train: 1000, val: 600, unlabeled: 500, test: 500 }, hiddenSubclass: { train: 2000, val: 1000, unlabeled: 1000, test: 1000 } } }
+    : { nCaption: 100, nDirection: 50, nAugment: 150, alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5], augmentAlpha: 0.3, guidance, steps, epochs: { coloredMnist: 5, hiddenSubclass: 3 } };
   const trials: PaperTrial[] = [];
   if (!process.argv.includes('--skip-paper')) {
     for (let seed = 0; seed < nSeeds; seed++) {
