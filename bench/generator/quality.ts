@@ -18,6 +18,7 @@ import type { ImageDataset } from '../../src/data/image-dataset';
 import { subset } from '../../src/data/subset';
 import { encoderPool } from '../../src/embed/encoder-pool';
 import { COLOURS, DIGIT_WORDS, FASHION_CLASSES } from '../../src/embed/caption-templates';
+import { CAPTION_TEMPLATE, fillCaption } from '../../src/directions/captions';
 import { defaultGeneratorDir, readImageGeneratorFiles } from '../../src/generate/generator-files';
 import { renderPoolImages } from '../../src/generate/conditioning';
 import { Random } from '../../src/util/random';
@@ -59,12 +60,12 @@ export interface QualityResult {
   copying: { set: string; n: number; medianNearest: number; p05Nearest: number }[];
   speed: { engine: string; images: number; seconds: number; imagesPerSecond: number }[];
   /** Prompt fidelity and tint match at other guidance scales (fewer images). */
-  guidanceSweep: { guidance: number; digits: number; fashion: number; tint: number; n: number }[];
+  guidanceSweep: { guidance: number; digits: number; fashion: number; tint: number; frechet: number; n: number }[];
 }
 
 /** The prompt a class gets: "a photo of a {class}" with the digit word for digits. */
 export function classPrompt(judgeClass: number): string {
-  return judgeClass < 10 ? `a photo of a ${DIGIT_WORDS[judgeClass]}` : `a photo of a ${FASHION_CLASSES[judgeClass - 10]}`;
+  return fillCaption(CAPTION_TEMPLATE, { noun: judgeClass < 10 ? DIGIT_WORDS[judgeClass] : FASHION_CLASSES[judgeClass - 10] });
 }
 
 /** AE reconstructions of RGB images (tfjs, the shipped weights). */
@@ -106,7 +107,7 @@ function accuracy(pred: ArrayLike<number>, want: ArrayLike<number>): number {
  */
 export async function generatorQuality(gen: LoadedImageGenerator, judge: Judge, opts: { perClass: number; realismN: number; seed: number; dir?: string; guidance?: number; steps?: number; log?: (s: string) => void }): Promise<QualityResult> {
   const log = opts.log ?? (() => {});
-  const settings = { guidance: opts.guidance ?? 3, steps: opts.steps ?? 25 };
+  const settings = { guidance: opts.guidance ?? 4, steps: opts.steps ?? 25 };
   const common = { seed: opts.seed, guidance: settings.guidance, steps: settings.steps };
 
   // Prompt fidelity per class.
@@ -137,7 +138,7 @@ export async function generatorQuality(gen: LoadedImageGenerator, judge: Judge, 
   const nouns: { word: string; cls: number }[] = [...DIGIT_WORDS.map((w, d) => ({ word: w, cls: d })), ...[1, 3, 7, 8].map((c) => ({ word: FASHION_CLASSES[c].toLowerCase(), cls: 10 + c }))];
   const colourWord = (k: number) => (COLOURS[k] === 'plain' ? 'white' : COLOURS[k]);
   const tintPrompts: { prompt: string; colour: number; cls: number }[] = [];
-  for (let k = 0; k < COLOURS.length; k++) for (const nn of nouns) tintPrompts.push({ prompt: `a photo of a ${colourWord(k)} ${nn.word}`.replace(/ a (?=[aeiou])/, ' an '), colour: k, cls: nn.cls });
+  for (let k = 0; k < COLOURS.length; k++) for (const nn of nouns) tintPrompts.push({ prompt: fillCaption(CAPTION_TEMPLATE, { adj: colourWord(k), noun: nn.word }), colour: k, cls: nn.cls });
   const perTint = Math.max(2, Math.round(opts.perClass / 5));
   const tintImgs = await gen.generate(tintPrompts.map((p) => p.prompt), { ...common, seed: opts.seed + 1, n: perTint });
   const measured = measureTints(tintImgs);
@@ -210,9 +211,12 @@ export async function generatorQuality(gen: LoadedImageGenerator, judge: Judge, 
   }
   log(`speed: ${speed.map((s) => `${s.engine} ${s.imagesPerSecond.toFixed(0)} images/s`).join('; ')}`);
 
-  // Guidance sweep: fidelity and tint at a few scales, 20 images per class / 4 per tint prompt.
+  // Guidance sweep: fidelity, tint and realism at a few scales (20 images per class, 2 per tint
+  // prompt, 1,000 of the held-out captions).
   const guidanceSweep: QualityResult['guidanceSweep'] = [];
-  for (const w of [1, 2, 3, 4, 6]) {
+  const sweepRows = Array.from({ length: Math.min(1000, m) }, (_, i) => i);
+  const fSweepRef = await judge.features(subset(held, sweepRows));
+  for (const w of [0, 1, 2, 3, 4, 6]) {
     const per = Math.max(4, Math.round(opts.perClass / 2.5));
     const ds = await gen.generate(prompts, { seed: opts.seed + 6, steps: settings.steps, guidance: w, n: per });
     const p = await judge.classify(ds);
@@ -231,8 +235,10 @@ export async function generatorQuality(gen: LoadedImageGenerator, judge: Judge, 
     const tm = measureTints(tds);
     let th = 0;
     tm.forEach((k, r) => (th += k === tintPrompts[Math.floor(r / 2)].colour ? 1 : 0));
-    guidanceSweep.push({ guidance: w, digits: acc(0, 10), fashion: acc(10, 20), tint: th / tm.length, n: ds.labels.length + tds.labels.length });
-    log(`guidance ${w}: digits ${(100 * acc(0, 10)).toFixed(1)}%, fashion ${(100 * acc(10, 20)).toFixed(1)}%, tint ${((100 * th) / tm.length).toFixed(1)}%`);
+    const fromCaps = await gen.generate(sweepRows.map((i) => heldCaptions[i]), { seed: opts.seed + 8, steps: settings.steps, guidance: w, n: 1 });
+    const frechet = frechetDistance(await judge.features(fromCaps), fSweepRef);
+    guidanceSweep.push({ guidance: w, digits: acc(0, 10), fashion: acc(10, 20), tint: th / tm.length, frechet, n: ds.labels.length + tds.labels.length + fromCaps.labels.length });
+    log(`guidance ${w}: digits ${(100 * acc(0, 10)).toFixed(1)}%, fashion ${(100 * acc(10, 20)).toFixed(1)}%, tint ${((100 * th) / tm.length).toFixed(1)}%, Frechet ${frechet.toFixed(1)}`);
   }
   return { engine: gen.engine, settings, fidelity, fidelitySummary, tints, tintSummary, realism, copying, speed, guidanceSweep };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:generator` — quality of the shipped image generator and the paper's generation checks.
  *
- *   npm run bench:generator -- [--seeds 5] [--skip-quality] [--skip-paper] [--quick] [--guidance 3] [--steps 25] [--dir weights/] [--out file.json]
+ *   npm run bench:generator -- [--seeds 5] [--skip-quality] [--skip-paper] [--quick] [--guidance 4] [--steps 25] [--dir weights/] [--out file.json]
  *
  * 1. Quality (quality.ts), judged by an independent classifier trained here on real analysis-range
  *    images (judge.ts): prompt fidelity and tint match, Frechet distance vs reconstructions and
@@ -58,7 +58,7 @@ export function qualityMarkdown(q: QualityResult, judgeAcc: { digits: number; fa
   out.push('### No copying: distance to the nearest generator-training image (gray pixels, L2)', '');
   out.push(mdTable(['images', 'n', 'median', '5th percentile'], q.copying.map((r) => [r.set, String(r.n), r.medianNearest.toFixed(2), r.p05Nearest.toFixed(2)])), '');
   out.push('### Guidance scale (prompt fidelity and tint match at other scales; fewer images)', '');
-  out.push(mdTable(['guidance', 'digits judged', 'Fashion-MNIST judged', 'tint matches'], q.guidanceSweep.map((r) => [String(r.guidance), pct(r.digits), pct(r.fashion), pct(r.tint)])), '');
+  out.push(mdTable(['guidance', 'digits judged', 'Fashion-MNIST judged', 'tint matches', 'Frechet distance'], q.guidanceSweep.map((r) => [r.guidance === 0 ? '0 (unconditional)' : String(r.guidance), pct(r.digits), pct(r.fashion), pct(r.tint), r.frechet.toFixed(2)])), '');
   out.push('### Speed (1,000 images = 20 prompts x 50; machine shared, so a lower bound)', '');
   const base = q.speed.find((s) => s.engine === 'tfjs');
   out.push(mdTable(['engine', 'images', 'seconds', 'images/s', 'vs tfjs'], q.speed.map((s) => [s.engine, String(s.images), s.seconds.toFixed(2), s.imagesPerSecond.toFixed(0), base ? (s.imagesPerSecond / base.imagesPerSecond).toFixed(1) + 'x' : '-'])));
@@ -123,8 +123,8 @@ async function main() {
   const quick = process.argv.includes('--quick');
   const nSeeds = Number(arg('seeds') ?? (quick ? 1 : 5));
   const dir = arg('dir');
-  // Sampling settings (default: the generator's defaults, guidance 3 and 25 steps).
-  const guidance = Number(arg('guidance') ?? 3);
+  // Sampling settings (default: the generator's defaults, guidance 4 and 25 steps).
+  const guidance = Number(arg('guidance') ?? 4);
   const steps = Number(arg('steps') ?? 25);
   const out = path.resolve(arg('out') ?? path.join(__dirname, '..', 'results', quick ? 'generator-quick.json' : 'generator.json'));
   const t0 = Date.now();
@@ -136,7 +136,7 @@ async function main() {
   let quality: QualityResult | null = null;
   let judgeInfo: { heldOutAccuracy: { digits: number; fashion: number }; seconds: number } | null = null;
   if (!process.argv.includes('--skip-quality')) {
-    const judge = await trainJudge(0, quick ? 1 : 4);
+    const judge = await trainJudge(0, quick ? 1 : 8);
     judgeInfo = { heldOutAccuracy: judge.heldOutAccuracy, seconds: judge.seconds };
     log(`judge trained (${judge.seconds.toFixed(0)} s): held-out accuracy digits ${pct(judge.heldOutAccuracy.digits)}, fashion ${pct(judge.heldOutAccuracy.fashion)}`);
     quality = await generatorQuality(gen, judge, { perClass: quick ? 10 : 50, realismN: quick ? 300 : 2000, seed: 0, dir, log, guidance, steps });

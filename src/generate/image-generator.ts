@@ -27,7 +27,10 @@ export interface GenerateOptions {
   n?: number;
   /** Seed of the noise stream (default 0): the same seed gives the same images. */
   seed?: number;
-  /** Classifier-free guidance scale w (default 3): 0 = unconditional, 1 = plain conditional, > 1 = stronger prompt adherence. */
+  /**
+   * Classifier-free guidance scale w (default 4): 0 = unconditional, 1 = plain conditional, > 1 =
+   * stronger prompt adherence and less variety (`npm run bench:generator` measures 1..6).
+   */
   guidance?: number;
   /** DDIM steps (default 25). */
   steps?: number;
@@ -250,7 +253,7 @@ export function wrapGenerator(manifest: ImageGeneratorManifest, engine: Sampling
       if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`${caller}: n (images per condition) must be a positive integer, got ${n}`);
       const seed = options.seed ?? 0;
       if (!Number.isFinite(seed)) throw new RangeError(`${caller}: seed must be a finite number, got ${seed}`);
-      const guidance = options.guidance ?? 3;
+      const guidance = options.guidance ?? 4;
       if (!(Number.isFinite(guidance) && guidance >= 0 && guidance <= 50)) throw new RangeError(`${caller}: guidance must be a number in [0, 50], got ${guidance}`);
       const steps = options.steps ?? 25;
       if (!(Number.isInteger(steps) && steps >= 1 && steps <= 1000)) throw new RangeError(`${caller}: steps must be an integer in 1..1000, got ${steps}`);
