@@ -48,7 +48,8 @@ async function main() {
   };
   const { pool, counts } = await encoderPool();
   const enc = await jointEncoder();
-  console.log(`backend ${backendName()}; pool: ${counts.digits} digits x ${pool.options.digitRepeats} + ${counts.fashion} clothes per epoch; conditioning on ${enc.name}`);
+  const o = DEFAULT_TRAIN_GENERATOR_OPTIONS;
+  console.log(`backend ${backendName()}; pool: ${counts.digits} digits (x ${o.autoencoderDigitRepeats} per autoencoder epoch, x ${o.denoiserDigitRepeats} per denoiser epoch) + ${counts.fashion} clothes; conditioning on ${enc.name}`);
   const { network, latentMean, latentStd, history } = await trainGenerator(pool, enc, {
     seed,
     autoencoderEpochs,
@@ -60,7 +61,6 @@ async function main() {
   const conditioning = await conditioningStats(pool, enc, seed);
   const seconds = (Date.now() - t0) / 1000;
   const cpu = cpuSeconds();
-  const o = DEFAULT_TRAIN_GENERATOR_OPTIONS;
   const manifest = saveImageGenerator(network, out, {
     latentMean,
     latentStd,
