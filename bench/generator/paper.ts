@@ -38,8 +38,8 @@ export interface PaperSettings {
   /** Images per caption kind per class, and per (flip, alpha) cell per class. */
   nCaption: number;
   nDirection: number;
-  /** N: images added per class in the augmentation arms. */
-  nAugment: number;
+  /** N: images added per class in the augmentation arms, one retraining per budget. */
+  nAugment: number[];
   alphas: number[];
   /** Direction-level augmentation strength. */
   augmentAlpha: number;
@@ -64,6 +64,8 @@ export interface ClassCheck {
 
 export interface AugmentArm extends AccuracySummary {
   arm: 'nothing' | 'reference caption' | 'negative caption' | 'direction (flip)' | 'pool (selectFromPool)';
+  /** Images per class requested (0 for 'nothing'). */
+  perClass: number;
   added: number;
 }
 
@@ -143,7 +145,8 @@ export async function paperTrial(benchmark: Benchmark, seed: number, gen: Loaded
     }
     log(`${benchmark} seed ${seed} class ${check.className}: "${check.negativeCaption}" ${(100 * check.caption.negative).toFixed(0)}% / reference ${(100 * check.caption.reference).toFixed(0)}% / "${check.positiveCaption}" ${(100 * check.caption.positive).toFixed(0)}%`);
     // Augmentation sets (other noise than the evaluation images).
-    const aug = { ...gopts, seed: seed + 1000, n: s.nAugment };
+    // The largest budget; smaller ones take each class's first images (a larger n extends a smaller one).
+    const aug = { ...gopts, seed: seed + 1000, n: Math.max(...s.nAugment) };
     negatives.push((await generateFromCaptions(gen, dirs, c, { ...aug, captions: ranked, kinds: ['negative'] })).images);
     references.push((await generateFromCaptions(gen, dirs, c, { ...aug, captions: ranked, kinds: ['reference'] })).images);
     flipped.push((await generateAlongDirection(gen, dirs, c, { ...aug, alphas: [s.augmentAlpha], flip: true })).images);
@@ -152,23 +155,27 @@ export async function paperTrial(benchmark: Benchmark, seed: number, gen: Loaded
 
   const minority = minorityGroups(train, [val, pool, test]);
   const testMinority = minorityMask(test, minority);
-  const retrain = async (arm: AugmentArm['arm'], extra: ImageDataset[]): Promise<AugmentArm> => {
+  const retrain = async (arm: AugmentArm['arm'], perClass: number, extra: ImageDataset[]): Promise<AugmentArm> => {
     // Generated images carry their kind as group; the training split's groups are not used by training.
-    const parts = [train, ...extra.map((e) => ({ ...e, groups: e.labels.length ? Array.from(e.labels, () => 'generated') : [] }))];
+    const parts = [train, ...extra.map((e) => ({ ...e, groups: Array.from(e.labels, () => 'generated') }))];
     const trainSet = extra.length ? concatDatasets(parts, `train+${arm}`) : train;
     const model = await trainClassifier(trainSet, { arch: 'small-cnn', epochs, seed });
     const correct = (await predictArrays(model, test)).correct;
     model.dispose();
-    return { arm, added: trainSet.labels.length - train.labels.length, ...accuracySummary(test, correct, testMinority) };
+    return { arm, perClass, added: trainSet.labels.length - train.labels.length, ...accuracySummary(test, correct, testMinority) };
   };
-  const sel = selectFromPool(dirs, { labels: pool.labels, latents: zPool }, { perClass: s.nAugment, by: 'svm', seed });
-  const augmentation = [
-    await retrain('nothing', []),
-    await retrain('reference caption', references),
-    await retrain('negative caption', negatives),
-    await retrain('direction (flip)', flipped),
-    await retrain('pool (selectFromPool)', [subset(pool, sel.indices)]),
-  ];
-  log(`${benchmark} seed ${seed} augmentation worst-group: ${augmentation.map((a) => `${a.arm} ${(100 * a.worstGroupAccuracy).toFixed(1)}%`).join(', ')}`);
+  /** The first `k` images of each part (one part per class, generated in one call). */
+  const firstOf = (parts: ImageDataset[], k: number) => parts.map((p) => subset(p, Array.from({ length: Math.min(k, p.labels.length) }, (_, i) => i)));
+  const augmentation: AugmentArm[] = [await retrain('nothing', 0, [])];
+  for (const k of s.nAugment) {
+    const sel = selectFromPool(dirs, { labels: pool.labels, latents: zPool }, { perClass: k, by: 'svm', seed });
+    augmentation.push(
+      await retrain('reference caption', k, firstOf(references, k)),
+      await retrain('negative caption', k, firstOf(negatives, k)),
+      await retrain('direction (flip)', k, firstOf(flipped, k)),
+      await retrain('pool (selectFromPool)', k, [subset(pool, sel.indices)]),
+    );
+  }
+  log(`${benchmark} seed ${seed} augmentation worst-group: ${augmentation.map((a) => `${a.arm}${a.perClass ? ` N=${a.perClass}` : ''} ${(100 * a.worstGroupAccuracy).toFixed(1)}%`).join(', ')}`);
   return { benchmark, seed, classes, augmentation, seconds: (Date.now() - t0) / 1000 };
 }

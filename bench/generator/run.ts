@@ -70,7 +70,7 @@ export function paperMarkdown(trials: PaperTrial[], s: PaperSettings): string {
   const out: string[] = [];
   const benches = [...new Set(trials.map((t) => t.benchmark))] as Benchmark[];
   const seeds = [...new Set(trials.map((t) => t.seed))].length;
-  out.push(`Mean ± std over ${seeds} seeds, in %. Per class: ${s.nCaption} images per caption kind, ${s.nDirection} per (flip, alpha); augmentation adds N = ${s.nAugment} images per class. Guidance ${s.guidance}, ${s.steps} steps.`, '');
+  out.push(`Mean ± std over ${seeds} seeds, in %. Per class: ${s.nCaption} images per caption kind, ${s.nDirection} per (flip, alpha); augmentation adds N = ${s.nAugment.join(' or ')} images per class. Guidance ${s.guidance}, ${s.steps} steps.`, '');
   out.push('### Base-model accuracy on generated images, by caption (the paper: Stable Diffusion on CIFAR-10)', '');
   const rows: string[][] = [];
   for (const b of benches) {
@@ -104,16 +104,16 @@ export function paperMarkdown(trials: PaperTrial[], s: PaperSettings): string {
     })))]);
   }
   out.push(mdTable(['benchmark', 'direction', ...s.alphas.map((a) => `alpha ${a}`)], arows), '');
-  out.push(`### Augmentation: retrain from scratch on train + N = ${s.nAugment} images per class (test split)`, '');
+  out.push(`### Augmentation: retrain from scratch on train + N images per class (test split)`, '');
   const grows: string[][] = [];
   for (const b of benches) {
     const ts = trials.filter((t) => t.benchmark === b);
-    for (const arm of ts[0].augmentation.map((a) => a.arm)) {
-      const xs = ts.map((t) => t.augmentation.find((a) => a.arm === arm)!);
-      grows.push([b, arm, ms(xs.map((x) => x.accuracy)), ms(xs.map((x) => x.minorityAccuracy)), ms(xs.map((x) => x.worstGroupAccuracy))]);
+    for (const { arm, perClass } of ts[0].augmentation) {
+      const xs = ts.map((t) => t.augmentation.find((a) => a.arm === arm && a.perClass === perClass)!);
+      grows.push([b, arm, perClass ? String(perClass) : '-', ms(xs.map((x) => x.accuracy)), ms(xs.map((x) => x.minorityAccuracy)), ms(xs.map((x) => x.worstGroupAccuracy))]);
     }
   }
-  out.push(mdTable(['benchmark', 'added to train', 'accuracy', 'minority accuracy', 'worst-group accuracy'], grows));
+  out.push(mdTable(['benchmark', 'added to train', 'N per class', 'accuracy', 'minority accuracy', 'worst-group accuracy'], grows));
   return out.join('\n');
 }
 
@@ -143,8 +143,8 @@ async function main() {
     judge.model.dispose();
   }
   const settings: PaperSettings = quick
-    ? { nCaption: 20, nDirection: 10, nAugment: 40, alphas: [0, 0.25, 0.5], augmentAlpha: 0.3, guidance, steps, epochs: { coloredMnist: 1, hiddenSubclass: 1 }, sizes: { coloredMnist: { train: 1000, val: 600, unlabeled: 500, test: 500 }, hiddenSubclass: { train: 2000, val: 1000, unlabeled: 1000, test: 1000 } } }
-    : { nCaption: 100, nDirection: 50, nAugment: 150, alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5], augmentAlpha: 0.3, guidance, steps, epochs: { coloredMnist: 5, hiddenSubclass: 3 } };
+    ? { nCaption: 20, nDirection: 10, nAugment: [20, 40], alphas: [0, 0.25, 0.5], augmentAlpha: 0.3, guidance, steps, epochs: { coloredMnist: 1, hiddenSubclass: 1 }, sizes: { coloredMnist: { train: 1000, val: 600, unlabeled: 500, test: 500 }, hiddenSubclass: { train: 2000, val: 1000, unlabeled: 1000, test: 1000 } } }
+    : { nCaption: 100, nDirection: 50, nAugment: [150, 400], alphas: [0, 0.1, 0.2, 0.3, 0.4, 0.5], augmentAlpha: 0.3, guidance, steps, epochs: { coloredMnist: 5, hiddenSubclass: 3 } };
   const trials: PaperTrial[] = [];
   if (!process.argv.includes('--skip-paper')) {
     for (let seed = 0; seed < nSeeds; seed++) {
