@@ -62,7 +62,7 @@ say "jupyter: $("$PY" -c 'import notebook, nbconvert; print("notebook", notebook
 if ! [ -x "$TSLAB_BIN" ]; then
   if [ "$CHECK" = 1 ]; then say "node_modules/.bin/tslab missing (run npm ci)"; exit 1; fi
   say "node_modules incomplete: running npm ci"
-  (cd "$ROOT" && npm ci --no-audit --no-fund)
+  (cd "$ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund)
 fi
 want_argv="\"$TSLAB_BIN\""
 if [ -f "$KERNEL_JSON" ] && grep -qF "$want_argv" "$KERNEL_JSON"; then

@@ -23,6 +23,9 @@ export type { ManifestReport } from './data/from-manifest';
 export { UNLABELED } from './data/subset';
 export type { LoadReport } from './data/decode-images';
 export { readPredictionsCsv } from './data/predictions-csv';
+// One class vocabulary for every loader: the rule behind imageFolder, fromManifest
+// and readPredictionsCsv, for label arrays read elsewhere (e.g. a .npy of labels).
+export { classVocabulary, encodeLabels } from './data/class-vocabulary';
 export { subset, concatDatasets } from './data/subset';
 export type { ImageDataset, DatasetSplits } from './data/image-dataset';
 
@@ -33,14 +36,28 @@ export type { TrainClassifierOptions } from './model/train-classifier';
 export { predict, predictArrays } from './model/predict';
 export { saveModel, loadModel } from './model/model-io';
 export { Keras3FormatError } from './model/keras-format';
+// Any image classifier exported to ONNX (e.g. from PyTorch), with its training-time preprocessing.
+export { onnxClassifier } from './model/onnx-image-model';
+export type { OnnxClassifier, OnnxClassifierOptions } from './model/onnx-image-model';
+export { imageTransform } from './model/image-transform';
+export type { ImageTransformOptions } from './model/image-transform';
 
 // embed/: latent spaces (the model's own layers, the shipped joint image-text encoder, .npy files).
 export { embed } from './embed/embed';
 export { modelEncoder } from './embed/model-encoder';
 export { jointEncoder } from './embed/joint-encoder';
 export { zeroShotClassify } from './embed/zero-shot';
-export { loadNpy, saveNpy } from './embed/npy';
+export { loadNpy, saveNpy, loadNpz } from './embed/npy';
 export type { Encoder, JointEncoder } from './embed/encoder';
+// ONNX encoders (any named tensor), CLIP from a local folder, text embeddings computed elsewhere,
+// caption vocabularies as the paper builds them.
+export { onnxEncoder, onnxTensors } from './embed/onnx-encoder';
+export type { OnnxEncoder, OnnxEncoderOptions } from './embed/onnx-encoder';
+export { clipEncoder } from './embed/clip-encoder';
+export type { ClipEncoder, ClipEncoderOptions } from './embed/clip-encoder';
+export { captionEmbeddings } from './embed/caption-embeddings';
+export type { CaptionEmbeddings } from './embed/caption-embeddings';
+export { wordnetHyponyms, paperCaptionSlots, filterVocabulary } from './embed/caption-vocabulary';
 
 // svm/: the linear SVM behind every direction (liblinear's dual coordinate descent).
 export { LinearSVC } from './svm/linear-svc';
@@ -59,6 +76,18 @@ export { captionCandidates, rankCaptions, retrieveByCaption, fillCaption, CAPTIO
 export { evaluateRanking } from './directions/evaluate-ranking';
 export { selectFromPool } from './directions/select-from-pool';
 export { upweight } from './directions/upweight';
+
+// generate/: synthetic hard images — a text-conditioned latent diffusion generator (the shipped
+// model, or any ImageGenerator), steered by failure directions at caption and direction level.
+export { imageGenerator } from './generate/image-generator';
+export type { ImageGenerator, GenerateOptions, GeneratorCondition, LoadedImageGenerator } from './generate/image-generator';
+export { generateFromCaptions, generateAlongDirection } from './generate/from-directions';
+export type { GeneratedImages } from './generate/from-directions';
+
+// stream/: millions of rows out of core — shards in (clip-retrieval folders, .npy shards), Parquet
+// scores out, DuckDB-backed queries returning Arquero tables.
+export { clipRetrievalFolder, npyShards, scoreShards, scoresDb, selectFromPoolStream, retrieveByCaptionStream } from './stream';
+export type { StreamSource, ScoreShardsOptions, ScoreShardsResult, ScoresDb } from './stream';
 
 // metrics/: ranking and group metrics (scikit-learn's definitions).
 export { auroc } from './metrics/auroc';
@@ -83,10 +112,3 @@ export { Random } from './util/random';
 export { progress } from './util/progress';
 export { NotFittedError } from './util/errors';
 
-// ---- Issue 12 (branch generator): synthetic hard images, src/generate/. For the lead to fold into
-// the groups above: the ImageGenerator interface and the shipped latent diffusion model
-// (imageGenerator), and generation from failure directions at caption and direction level.
-export { imageGenerator } from './generate/image-generator';
-export type { ImageGenerator, GenerateOptions, GeneratorCondition, LoadedImageGenerator } from './generate/image-generator';
-export { generateFromCaptions, generateAlongDirection } from './generate/from-directions';
-export type { GeneratedImages } from './generate/from-directions';

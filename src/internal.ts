@@ -12,3 +12,4 @@ export * from './directions';
 export * from './generate';
 export * from './metrics';
 export * from './viz';
+export * from './stream';

@@ -13,19 +13,26 @@ const PUBLIC = `
   loadMnist loadFashionMnist coloredMnist ColoredMnistOptions ColoredMnistSplits hiddenSubclass
   HiddenSubclassOptions HiddenSubclassSplits imageFolder fromManifest ManifestReport UNLABELED LoadReport
   readPredictionsCsv subset
+  classVocabulary
+  encodeLabels
   concatDatasets ImageDataset DatasetSplits
   ensureBackend backendName trainClassifier TrainClassifierOptions predict predictArrays saveModel loadModel
   Keras3FormatError
-  embed modelEncoder jointEncoder zeroShotClassify loadNpy saveNpy Encoder JointEncoder
+  embed modelEncoder jointEncoder zeroShotClassify loadNpy saveNpy loadNpz Encoder JointEncoder
   LinearSVC crossValidateC
   analyze Analysis AnalyzeOptions splitInput SplitInput FailureDirections FailureDirectionsOptions
   ScoresTable ofClass hardest easiest captionCandidates rankCaptions retrieveByCaption fillCaption
   CAPTION_TEMPLATE evaluateRanking selectFromPool upweight
+  imageGenerator ImageGenerator GenerateOptions GeneratorCondition LoadedImageGenerator
+  generateFromCaptions generateAlongDirection GeneratedImages
   auroc averagePrecision precisionAtKScore balancedAccuracy groupAccuracy worstGroupAccuracy
   Figure scoreHistogram projectionPlot cSweepPlot cSliderPlot precisionAtKPlot captionPlot imageStrip
   Matrix Random progress NotFittedError
-  imageGenerator ImageGenerator GenerateOptions GeneratorCondition LoadedImageGenerator
-  generateFromCaptions generateAlongDirection GeneratedImages
+  clipRetrievalFolder npyShards scoreShards scoresDb selectFromPoolStream retrieveByCaptionStream StreamSource
+  ScoreShardsOptions ScoreShardsResult ScoresDb
+  onnxClassifier OnnxClassifier OnnxClassifierOptions imageTransform ImageTransformOptions onnxEncoder onnxTensors
+  OnnxEncoder OnnxEncoderOptions clipEncoder ClipEncoder ClipEncoderOptions captionEmbeddings CaptionEmbeddings
+  wordnetHyponyms paperCaptionSlots filterVocabulary
 `;
 
 /** Every export of src/index.ts (values and types), as the compiler sees them. */

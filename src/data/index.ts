@@ -16,3 +16,4 @@ export * from './image-folder';
 export * from './from-manifest';
 export * from './csv';
 export * from './predictions-csv';
+export * from './class-vocabulary';

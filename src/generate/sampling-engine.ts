@@ -12,7 +12,7 @@
  * TypeScript shared by both.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ProtoWriter } from '../model/onnx/proto';
+import { DT, encodeModel, onnx, valueInfo } from '../model/onnx/proto';
 import { defaultThreads, onnxRuntime, onnxRuntimeStatus } from '../model/onnx/runtime';
 import { Random } from '../util/random';
 import { ddimStep, ddimTimes, guide, timeFeatures } from './diffusion';
@@ -64,7 +64,6 @@ export class TfjsEngine implements SamplingEngine {
 // ---------------------------------------------------------------------------------------------
 // ONNX graphs
 
-const FLOAT = 1;
 const OPSET = 13;
 
 interface Attr {
@@ -74,76 +73,49 @@ interface Attr {
   ints?: number[];
 }
 
-/** A tiny ONNX graph builder (nodes, float initialisers, typed inputs/outputs). */
+/**
+ * A tiny ONNX graph builder (nodes, float initialisers, typed inputs/outputs) on the onnx-proto
+ * message classes that the package's model exporter uses too (`model/onnx/proto`).
+ */
 class Graph {
-  private nodes: ProtoWriter[] = [];
-  private inits: ProtoWriter[] = [];
+  private nodes: onnx.INodeProto[] = [];
+  private inits: onnx.ITensorProto[] = [];
   private n = 0;
 
   node(op: string, inputs: string[], attrs: Attr[] = []): string {
     const out = `${op.toLowerCase()}_${this.n++}`;
-    const w = new ProtoWriter();
-    for (const i of inputs) w.string(1, i);
-    w.string(2, out).string(3, out).string(4, op);
-    for (const a of attrs) {
-      const aw = new ProtoWriter().string(1, a.name);
-      if (a.i !== undefined) aw.int(20, 2).int(3, a.i);
-      else if (a.s !== undefined) aw.int(20, 3).bytes(4, Buffer.from(a.s, 'utf8'));
-      else if (a.ints) {
-        aw.int(20, 7);
-        for (const v of a.ints) aw.int(8, v);
-      }
-      w.message(5, aw);
-    }
-    this.nodes.push(w);
+    const T = onnx.AttributeProto.AttributeType;
+    const attribute: onnx.IAttributeProto[] = attrs.map((a) => {
+      if (a.i !== undefined) return { name: a.name, type: T.INT, i: a.i };
+      if (a.s !== undefined) return { name: a.name, type: T.STRING, s: Buffer.from(a.s, 'utf8') };
+      return { name: a.name, type: T.INTS, ints: a.ints ?? [] };
+    });
+    this.nodes.push({ input: inputs, output: [out], name: out, opType: op, attribute });
     return out;
   }
 
   init(dims: number[], data: Float32Array): string {
     const name = `w_${this.n++}`;
-    const w = new ProtoWriter();
-    for (const d of dims) w.int(1, d);
-    w.int(2, FLOAT).string(8, name).bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    this.inits.push(w);
-    return name;
-  }
-
-  /** Int64 initialiser (shapes for Reshape). */
-  initInt64(values: number[]): string {
-    const name = `i_${this.n++}`;
-    const w = new ProtoWriter().int(1, values.length).int(2, 7).string(8, name);
-    const raw = new Uint8Array(values.length * 8);
-    const dv = new DataView(raw.buffer);
-    values.forEach((v, i) => dv.setBigInt64(i * 8, BigInt(v), true));
-    w.bytes(9, raw);
-    this.inits.push(w);
+    this.inits.push({ dims, dataType: DT.FLOAT, name, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
   }
 
   model(inputs: [string, Array<number | string>][], output: string, outDims: Array<number | string>): Uint8Array {
-    const g = new ProtoWriter();
-    for (const n of this.nodes) g.message(1, n);
-    g.string(2, 'failure-directions-generator');
-    for (const i of this.inits) g.message(5, i);
-    for (const [name, dims] of inputs) g.message(11, valueInfo(name, dims));
     // Rename the last node's output by an Identity so the graph output has a stable name.
-    const id = new ProtoWriter().string(1, output).string(2, 'out').string(3, 'out_identity').string(4, 'Identity');
-    g.message(1, id);
-    g.message(12, valueInfo('out', outDims));
-    return new ProtoWriter()
-      .int(1, 7) // IR version
-      .string(2, 'failure-directions')
-      .message(7, g)
-      .message(8, new ProtoWriter().string(1, '').int(2, OPSET))
-      .finish();
+    this.nodes.push({ input: [output], output: ['out'], name: 'out_identity', opType: 'Identity' });
+    return encodeModel({
+      irVersion: 7,
+      producerName: 'failure-directions',
+      graph: {
+        node: this.nodes,
+        name: 'failure-directions-generator',
+        initializer: this.inits,
+        input: inputs.map(([name, dims]) => valueInfo(name, DT.FLOAT, dims)),
+        output: [valueInfo('out', DT.FLOAT, outDims)],
+      },
+      opsetImport: [{ domain: '', version: OPSET }],
+    });
   }
-}
-
-function valueInfo(name: string, dims: Array<number | string>): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of dims) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
-  const tensorType = new ProtoWriter().int(1, FLOAT).message(2, shape);
-  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
 }
 
 function siluNode(g: Graph, x: string): string {

@@ -112,6 +112,11 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
     assert.match(out03, /train 2000, val 1000, test 1000 images/);
     assert.match(out03, /reloaded scores identical: true/);
     assert.match(out03, /classes coat, pullover, shirt, t-shirt; splits val, test; features 64-d/);
+    // C: the committed PyTorch model through ONNX Runtime, captions from precomputed text embeddings
+    assert.match(out03, /fashion-tops-resnet\.onnx: input 'input' 1x28x28; trained 3 epochs/);
+    assert.match(out03, /embedding: '\/Flatten_output_0', 64-d/);
+    assert.match(out03, /"a photo of a [^"]+": accuracy \d+% on its 25 nearest test shirts, \d+% on all test shirts/);
+    assert.match(out03, /kept \d+ of \d+ words; dropped \d+: .*\(unknown to joint-encoder/);
   });
 
   it('every Plotly figure has a PNG drawn by plotly.js at export, stored once (not in the HTML)', async () => {
