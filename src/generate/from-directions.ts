@@ -16,7 +16,6 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import type { ImageDataset } from '../data/image-dataset';
-import { concatDatasets } from '../data/subset';
 import { CAPTION_TEMPLATE, fillCaption, rankCaptions, type CaptionCandidate } from '../directions/captions';
 import type { FailureDirections } from '../directions/failure-directions';
 import { DIGIT_WORDS } from '../embed/caption-templates';
@@ -147,15 +146,24 @@ function split(n: number, m: number): number[] {
   return Array.from({ length: m }, (_, i) => Math.floor(n / m) + (i < n % m ? 1 : 0));
 }
 
-/** Generates `counts[i]` images of prompt/condition i, concatenated in order. */
-async function generateCounts(
-  generator: ImageGenerator,
-  conditions: (string | Float32Array)[],
-  counts: number[],
-  o: SteeringOptions,
-  meta: { classId: number; classNames: string[]; group: string },
-  idPrefix: string,
-): Promise<ImageDataset> {
+/** One block of conditions generated together: `counts[i]` images of condition i, described as `group`. */
+interface Cell {
+  conditions: (string | Float32Array)[];
+  counts: number[];
+  /** The `kind` of these images (their `groups` entry). */
+  group: string;
+  /** Ids are `${idPrefix}:${seed}:${i}:${j}` (condition i of the cell, image j). */
+  idPrefix: string;
+}
+
+/**
+ * Generates every cell's images in one `generator.generate` call (one batch, one progress line) and
+ * returns them cell by cell, condition by condition, in order. Image j of every condition starts from
+ * the same noise, so this gives the images that one call per cell would.
+ */
+async function generateCells(generator: ImageGenerator, cells: Cell[], o: SteeringOptions, meta: { classId: number; classNames: string[] }, name: string): Promise<ImageDataset> {
+  const conditions = cells.flatMap((c) => c.conditions);
+  const counts = cells.flatMap((c) => c.counts);
   const maxN = Math.max(...counts);
   const ds = await generator.generate(conditions, {
     n: maxN,
@@ -165,17 +173,25 @@ async function generateCounts(
     channels: o.channels,
     labels: meta.classId,
     classNames: meta.classNames,
-    groups: conditions.map(() => meta.group),
-    idPrefix,
+    groups: cells.flatMap((c) => c.conditions.map(() => c.group)),
   });
+  const seed = o.seed ?? 0;
   const P = ds.height * ds.width * ds.channels;
   const keep: number[] = [];
-  counts.forEach((c, i) => {
-    for (let j = 0; j < c; j++) keep.push(i * maxN + j);
-  });
+  const ids: string[] = [];
+  let first = 0;
+  for (const cell of cells) {
+    cell.counts.forEach((count, i) => {
+      for (let j = 0; j < count; j++) {
+        keep.push((first + i) * maxN + j);
+        ids.push(`${cell.idPrefix}:${seed}:${i}:${j}`);
+      }
+    });
+    first += cell.conditions.length;
+  }
   const images = new Uint8Array(keep.length * P);
   keep.forEach((r, k) => images.set(ds.images.subarray(r * P, (r + 1) * P), k * P));
-  return { ...ds, images, labels: Int32Array.from(keep, (r) => ds.labels[r]), ids: keep.map((r) => ds.ids[r]), groups: keep.map((r) => ds.groups![r]) };
+  return { ...ds, name, images, labels: Int32Array.from(keep, (r) => ds.labels[r]), ids, groups: keep.map((r) => ds.groups![r]) };
 }
 
 function checkN(n: number, caller: string): number {
@@ -241,7 +257,7 @@ export async function generateFromCaptions(generator: ImageGenerator, dirs: Fail
   const nouns = nounsForClass(generator, className, o.classNouns, caller);
   const kinds = o.kinds ?? ['negative', 'reference', 'positive'];
   const classNames = dirs.classNames_!.slice();
-  const parts: ImageDataset[] = [];
+  const cells: Cell[] = [];
   const rows: { kind: string; prompt: string; caption: string | null }[] = [];
   for (const kind of kinds) {
     let prompts: string[];
@@ -256,11 +272,10 @@ export async function generateFromCaptions(generator: ImageGenerator, dirs: Fail
     } else throw new RangeError(`${caller}: unknown kind ${JSON.stringify(kind)} (use 'negative', 'reference', 'positive')`);
     const counts = split(n, prompts.length);
     const used = prompts.map((p, i) => [p, counts[i]] as const).filter(([, c]) => c > 0);
-    const ds = await generateCounts(generator, used.map(([p]) => p), used.map(([, c]) => c), o, { classId, classNames, group: kind }, `${kind}`);
-    parts.push(ds);
+    cells.push({ conditions: used.map(([p]) => p), counts: used.map(([, c]) => c), group: kind, idPrefix: kind });
     for (const [p, c] of used) for (let j = 0; j < c; j++) rows.push({ kind, prompt: p, caption });
   }
-  const images = concatDatasets(parts, `generated (class ${className})`);
+  const images = await generateCells(generator, cells, o, { classId, classNames }, `generated (class ${className})`);
   const table = aq.table({
     id: images.ids,
     label: Array.from(images.labels),
@@ -319,7 +334,7 @@ export async function generateAlongDirection(generator: ImageGenerator, dirs: Fa
   if (u.length !== D) throw new RangeError(`${caller}: the direction has ${u.length} dimensions but the generator's conditions have ${D}`);
   const counts = split(n, prompts.length);
   const classNames = dirs.classNames_!.slice();
-  const parts: ImageDataset[] = [];
+  const cells: Cell[] = [];
   const rows: { kind: string; prompt: string; alpha: number; flip: boolean }[] = [];
   for (const flip of flips) {
     const target = Float32Array.from(u, (x) => (flip ? -x : x));
@@ -332,11 +347,11 @@ export async function generateAlongDirection(generator: ImageGenerator, dirs: Fa
         conds.push(slerp(refs.data.subarray(m * D, (m + 1) * D), target, alpha));
         used.push([p, counts[m]]);
       });
-      parts.push(await generateCounts(generator, conds, used.map(([, c]) => c), o, { classId, classNames, group: kind }, kind.replace(' alpha=', '@')));
+      cells.push({ conditions: conds, counts: used.map(([, c]) => c), group: kind, idPrefix: kind.replace(' alpha=', '@') });
       for (const [p, c] of used) for (let j = 0; j < c; j++) rows.push({ kind, prompt: p, alpha, flip });
     }
   }
-  const images = concatDatasets(parts, `generated along the direction (class ${className})`);
+  const images = await generateCells(generator, cells, o, { classId, classNames }, `generated along the direction (class ${className})`);
   const table = aq.table({
     id: images.ids,
     label: Array.from(images.labels),

@@ -90,6 +90,24 @@ describe('generate: images from failure directions', function () {
     assert.ok(Math.abs(Math.hypot(...u) - 1) < 1e-5);
   });
 
+  it('makes one generate call per helper call (one batch, one progress line), with the images a call per prompt gives', async () => {
+    let calls = 0;
+    const counting: typeof gen = Object.create(gen, { generate: { value: (...a: Parameters<typeof gen.generate>) => (calls++, gen.generate(...a)) } });
+    const along = await generateAlongDirection(counting, dirs, 1, { alphas: [0, 0.3], n: 7, seed: 5, steps: 6 });
+    assert.equal(calls, 1);
+    const cap = await generateFromCaptions(counting, dirs, 0, { captions: ['a photo of a green digit', 'a photo of a red digit'], n: 7, seed: 5, steps: 6 });
+    assert.equal(calls, 2);
+    // n = 7 over five nouns: 2, 2, 1, 1, 1 images; image j of a prompt is image j of that prompt alone.
+    const P = 28 * 28 * 3;
+    const rows = cap.table.objects() as { kind: string; prompt: string }[];
+    const at = rows.findIndex((r) => r.kind === 'positive' && r.prompt === 'a photo of a red one');
+    const alone = await gen.generate('a photo of a red one', { n: 2, seed: 5, steps: 6 });
+    assert.deepEqual(cap.images.images.subarray(at * P, (at + 2) * P), alone.images);
+    assert.deepEqual(cap.images.ids.slice(at, at + 3), ['positive:5:1:0', 'positive:5:1:1', 'positive:5:2:0']);
+    assert.deepEqual([...new Set(along.images.ids)].length, along.images.ids.length, 'ids are unique');
+    assert.deepEqual(along.images.ids.slice(0, 3), ['flip@0:5:0:0', 'flip@0:5:0:1', 'flip@0:5:1:0']);
+  });
+
   it('refuses directions fitted outside the generator\'s conditioning space, and bad arguments', async () => {
     const rng = new Random(0);
     // 32-d embeddings.
