@@ -13,6 +13,7 @@ const ALL: Record<string, string> = {
   'failure-modes': 'bench/features/failure-modes.ts',
   encoder: 'bench/encoder/run.ts',
   science: 'bench/science/run.ts',
+  generator: 'bench/generator/run.ts',
 };
 
 const root = path.resolve(__dirname, '..');

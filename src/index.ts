@@ -77,6 +77,13 @@ export { evaluateRanking } from './directions/evaluate-ranking';
 export { selectFromPool } from './directions/select-from-pool';
 export { upweight } from './directions/upweight';
 
+// generate/: synthetic hard images — a text-conditioned latent diffusion generator (the shipped
+// model, or any ImageGenerator), steered by failure directions at caption and direction level.
+export { imageGenerator } from './generate/image-generator';
+export type { ImageGenerator, GenerateOptions, GeneratorCondition, LoadedImageGenerator } from './generate/image-generator';
+export { generateFromCaptions, generateAlongDirection } from './generate/from-directions';
+export type { GeneratedImages } from './generate/from-directions';
+
 // stream/: millions of rows out of core — shards in (clip-retrieval folders, .npy shards), Parquet
 // scores out, DuckDB-backed queries returning Arquero tables.
 export { clipRetrievalFolder, npyShards, scoreShards, scoresDb, selectFromPoolStream, retrieveByCaptionStream } from './stream';
@@ -99,14 +106,8 @@ export { precisionAtKPlot } from './viz/precision-at-k-plot';
 export { captionPlot } from './viz/caption-plot';
 export { imageStrip } from './viz/image-strip';
 
-// util/: shared by everything above.
-export type { Matrix } from './util/matrix';
-export { Random } from './util/random';
-export { progress } from './util/progress';
-export { NotFittedError } from './util/errors';
-
 // widgets/: live widgets over Jupyter comms, in the failure-directions kernel (tslab with comms,
-// registered by kernel/setup.sh or `npx failure-directions-kernel install`) (issue 16).
+// registered by kernel/setup.sh or `npx failure-directions-kernel install`).
 export { cSliderPanel } from './widgets/c-slider-panel';
 export type { CSliderPanel, CSliderPanelOptions } from './widgets/c-slider-panel';
 export { IntSlider, FloatSlider, FloatLogSlider } from './widgets/slider';
@@ -116,3 +117,9 @@ export { Output } from './widgets/output';
 export { HBox, VBox } from './widgets/box';
 export { Widget } from './widgets/widget';
 export type { WidgetChange } from './widgets/widget';
+
+// util/: shared by everything above.
+export type { Matrix } from './util/matrix';
+export { Random } from './util/random';
+export { progress } from './util/progress';
+export { NotFittedError } from './util/errors';

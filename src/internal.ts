@@ -9,6 +9,7 @@ export * from './model';
 export * from './embed';
 export * from './svm';
 export * from './directions';
+export * from './generate';
 export * from './metrics';
 export * from './viz';
 export * from './stream';

@@ -23,6 +23,8 @@ const PUBLIC = `
   analyze Analysis AnalyzeOptions splitInput SplitInput FailureDirections FailureDirectionsOptions
   ScoresTable ofClass hardest easiest captionCandidates rankCaptions retrieveByCaption fillCaption
   CAPTION_TEMPLATE evaluateRanking selectFromPool upweight
+  imageGenerator ImageGenerator GenerateOptions GeneratorCondition LoadedImageGenerator
+  generateFromCaptions generateAlongDirection GeneratedImages
   auroc averagePrecision precisionAtKScore balancedAccuracy groupAccuracy worstGroupAccuracy
   Figure scoreHistogram projectionPlot cSweepPlot cSliderPlot precisionAtKPlot captionPlot imageStrip
   Matrix Random progress NotFittedError

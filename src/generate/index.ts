@@ -1,0 +1,14 @@
+export { imageGenerator, wrapGenerator } from './image-generator';
+export type { ImageGenerator, LoadedImageGenerator, ImageGeneratorOptions, GenerateOptions, GeneratorCondition, GeneratorConditioning } from './image-generator';
+export { generateFromCaptions, generateAlongDirection, nounsForClass, DEFAULT_CLASS_NOUNS } from './from-directions';
+export type { GeneratedImages, GenerateFromCaptionsOptions, GenerateAlongDirectionOptions, SteeringOptions } from './from-directions';
+export { encoderSpaceDirection, slerp, checkConditioningSpace } from './conditioning';
+export { defaultGeneratorDir, saveImageGenerator, readImageGeneratorFiles, IMAGE_GENERATOR_FORMAT } from './generator-files';
+export type { ImageGeneratorManifest, ConditioningSpace } from './generator-files';
+export { trainGenerator, DEFAULT_TRAIN_GENERATOR_OPTIONS } from './train-generator';
+export type { TrainGeneratorOptions, TrainedGenerator, GeneratorEpochInfo } from './train-generator';
+export { TfjsEngine, OnnxEngine } from './sampling-engine';
+export type { GeneratorEngineName, SamplingEngine } from './sampling-engine';
+export { GeneratorNetwork } from './generator-model';
+export type { GeneratorConfig } from './generator-model';
+export { conditioningStats, renderPoolImages } from './conditioning';
