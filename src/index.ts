@@ -14,3 +14,8 @@ export * from './svm';
 export * from './directions';
 export * from './metrics';
 export * from './viz';
+
+// --- Issue 15 (science): Domino peer, label-free baselines, harder benchmarks. The lead folds these
+// into the curated list at merge time.
+export { DominoSlicer } from './directions/domino-slicer';
+export type { DominoSlicerOptions, DominoTargets, DominoSlice, DominoSlicerJSON } from './directions/domino-slicer';
