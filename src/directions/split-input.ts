@@ -20,6 +20,8 @@ export interface PredictionTableLike {
 export interface PredictionArraysLike {
   pred: ArrayLike<number>;
   confidence?: ArrayLike<number>;
+  /** Class probabilities (n x classes), as `predictArrays` gives them; carried into the input. */
+  probs?: Matrix;
 }
 
 /**
@@ -34,6 +36,8 @@ export interface SplitInput extends ScoresInput {
   labels: Int32Array;
   ids: Array<string | number>;
   split: string;
+  /** The model's class probabilities (n x classes) when the predictions carry them (label-free baselines). */
+  probs?: Matrix;
 }
 
 /** {@link SplitInput} with the model's predictions: what `fit` needs, and `scores` in full. */
@@ -79,6 +83,7 @@ export function splitInput(split: ImageDataset, latents: Matrix, predictions?: P
 
   let pred: ArrayLike<unknown>;
   let confidence: ArrayLike<unknown> | undefined;
+  let probs: Matrix | undefined;
   if (isTable(predictions)) {
     const cols = predictions.columnNames();
     if (predictions.numRows() !== n) throw new RangeError(`${caller}: split '${name}' has ${n} images but the predictions table has ${predictions.numRows()} rows`);
@@ -99,6 +104,11 @@ export function splitInput(split: ImageDataset, latents: Matrix, predictions?: P
     confidence = predictions.confidence;
     if (pred.length !== n) throw new RangeError(`${caller}: split '${name}' has ${n} images but the predictions have ${pred.length} entries`);
     if (confidence && confidence.length !== n) throw new RangeError(`${caller}: split '${name}' has ${n} images but the confidences have ${confidence.length} entries`);
+    if (predictions.probs != null) {
+      probs = predictions.probs;
+      if (probs.rows !== n) throw new RangeError(`${caller}: split '${name}' has ${n} images but the class probabilities have ${probs.rows} rows`);
+      if (probs.cols !== split.classNames.length) throw new RangeError(`${caller}: split '${name}' has ${split.classNames.length} classes but the class probabilities have ${probs.cols} columns`);
+    }
   }
   const preds = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -115,7 +125,7 @@ export function splitInput(split: ImageDataset, latents: Matrix, predictions?: P
       confidences[i] = v;
     }
   }
-  return { ...base, preds, confidences };
+  return { ...base, preds, confidences, ...(probs ? { probs } : {}) };
 }
 
 function isTable(x: PredictionsLike): x is PredictionTableLike {
