@@ -15,3 +15,5 @@ export * from './image-folder';
 export * from './from-manifest';
 export * from './csv';
 export * from './predictions-csv';
+export * from './spurious-attribute';
+export * from './rare-subclass';
