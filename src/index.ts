@@ -19,3 +19,9 @@ export * from './viz';
 // into the curated list at merge time.
 export { DominoSlicer } from './directions/domino-slicer';
 export type { DominoSlicerOptions, DominoTargets, DominoSlice, DominoSlicerJSON } from './directions/domino-slicer';
+export { maxSoftmax, predictionEntropy, baselineScores, BASELINE_METHODS } from './directions/baselines';
+export type { BaselineMethod, BaselineInputs } from './directions/baselines';
+export { spuriousAttribute } from './data/spurious-attribute';
+export type { SpuriousAttributeOptions, SpuriousAttributeSplits, SpuriousAttributeName } from './data/spurious-attribute';
+export { rareSubclass, RARE_SUPERCLASSES } from './data/rare-subclass';
+export type { RareSubclassOptions, RareSubclassSplits } from './data/rare-subclass';

@@ -15,5 +15,3 @@ export * from './image-folder';
 export * from './from-manifest';
 export * from './csv';
 export * from './predictions-csv';
-export * from './spurious-attribute';
-export * from './rare-subclass';
