@@ -54,6 +54,13 @@ export interface SpuriousAttributeSplits {
     sizes: SplitSizes;
     /** The attribute value each class carries in the majority, index = class id (e.g. `['large', 'small']`). */
     values: [string, string];
+    /**
+     * The minority group(s) of each class, index = class id (`[['small'], ['large']]` for size): the
+     * other class's value, rare in val / unlabeled / test. Stated here because with the default
+     * `trainCorr` 'digit 0-4' keeps 45% small digits in train, so "least represented in train" would
+     * not find it.
+     */
+    minorityGroups: string[][];
   };
 }
 
@@ -118,7 +125,7 @@ export async function spuriousAttribute(opts: SpuriousAttributeOptions = {}): Pr
     val: out.val!,
     unlabeled: out.unlabeled!,
     test: out.test!,
-    protocol: { attribute, trainCorr, evalCorr, noise, seed, sizes, values: [...VALUES[attribute]] as [string, string] },
+    protocol: { attribute, trainCorr, evalCorr, noise, seed, sizes, values: [...VALUES[attribute]] as [string, string], minorityGroups: [[VALUES[attribute][1]], [VALUES[attribute][0]]] },
   };
 }
 

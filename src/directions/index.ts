@@ -5,8 +5,6 @@ export * from './captions';
 export * from './select-from-pool';
 export * from './upweight';
 export * from './minority-groups';
-export * from './intervention-experiment';
-export * from './intervention-tables';
 export * from './split-input';
 export * from './class-samples';
 export * from './score-columns';
