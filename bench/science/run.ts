@@ -174,6 +174,9 @@ async function main(): Promise<void> {
       );
     }
     results.push({ name: s.name, dataset: s.dataset, params: s.params, seeds: runs.map((r) => r.seed), summary: aggregate(runs), runs, seconds: (performance.now() - ts) / 1000, cpuSeconds: cpuSeconds(cpuS), hard: s.hard });
+    // A long run keeps what it has: the settings done so far, readable with --render.
+    fs.mkdirSync(args.out, { recursive: true });
+    writeFileAtomic(path.join(args.out, `${args.quick ? 'science-quick' : 'science'}.partial.json`), Buffer.from(JSON.stringify({ mode: args.quick ? 'quick' : 'full', generatedAt: new Date().toISOString(), environment: { commit }, config: {}, settings: results, totalSeconds: (performance.now() - t0) / 1000 }, null, 1)));
   }
   const report: ScienceReport = {
     mode: args.quick ? 'quick' : 'full',
@@ -189,6 +192,7 @@ async function main(): Promise<void> {
   const md = renderMarkdown(report);
   writeFileAtomic(path.join(args.out, `${base}.json`), Buffer.from(JSON.stringify(report, null, 1)));
   writeFileAtomic(path.join(args.out, `${base}.md`), Buffer.from(md));
+  fs.rmSync(path.join(args.out, `${base}.partial.json`), { force: true });
   console.log(md);
   console.error(`[science] wrote ${path.join(args.out, base)}.{json,md} in ${(report.totalSeconds / 60).toFixed(1)} min (${((report.totalCpuSeconds ?? NaN) / 60).toFixed(1)} CPU min)`);
 }
