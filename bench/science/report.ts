@@ -169,14 +169,22 @@ function bestOf(summary: Record<string, Stat>, keys: string[], opts: { pct?: boo
 export interface Verdict {
   /** mean and std over seeds of (SVM - peer). */
   diff: Stat;
-  /** 'SVM' when mean - 2 SE > 0, 'peer' when mean + 2 SE < 0, else 'tie'. */
+  /** Half-width of the two-sided 95% paired t interval of the mean difference (Infinity with one seed). */
+  halfWidth: number;
+  /** 'SVM' when the interval lies above 0, 'peer' when below, else 'tie'. */
   winner: 'SVM' | 'peer' | 'tie';
+}
+
+/** Two-sided 95% quantiles of Student's t, df = 1..10 (then 2.2 to 30 df, 1.96 beyond). */
+const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+function t95(df: number): number {
+  return df < 1 ? Infinity : df <= T95.length ? T95[df - 1] : df <= 30 ? 2.2 : 1.96;
 }
 
 /**
  * Paired comparison over seeds of the SVM's ranking metric in `space` against `peer` (its own space
- * for Domino, the space-free value for a baseline): the mean difference and who wins beyond two
- * standard errors of it. With one seed, a tie unless the difference is exactly signed (reported as is).
+ * for Domino, the space-free value for a baseline): the mean difference and who wins, i.e. whether
+ * the 95% paired t interval of the mean difference excludes 0. With one seed, always a tie.
  */
 export function verdict(runs: InterventionResult[], space: Space, peer: string, metric: 'ap' | 'auroc' | 'p@10' | 'p@50' | 'p@100', target: 'minority' | 'errors' = 'minority'): Verdict {
   const d: number[] = [];
@@ -188,9 +196,9 @@ export function verdict(runs: InterventionResult[], space: Space, peer: string, 
     if (Number.isFinite(a) && Number.isFinite(b)) d.push(a - b);
   }
   const s = stat(d);
-  const se = s.n > 1 ? s.std / Math.sqrt(s.n) : Infinity;
-  const winner = s.mean - 2 * se > 0 ? 'SVM' : s.mean + 2 * se < 0 ? 'peer' : 'tie';
-  return { diff: s, winner };
+  const halfWidth = s.n > 1 ? (t95(s.n - 1) * s.std) / Math.sqrt(s.n) : Infinity;
+  const winner = s.mean - halfWidth > 0 ? 'SVM' : s.mean + halfWidth < 0 ? 'peer' : 'tie';
+  return { diff: s, halfWidth, winner };
 }
 
 function spacesOf(S: SettingResult[]): Space[] {
@@ -271,7 +279,7 @@ export function renderMarkdown(report: ScienceReport): string {
   push('', '## Verdict: does the failure direction find the minority better than each peer?', '');
   push(
     'Average precision for the minority on test, paired over seeds: SVM − peer (mean ± std of the per-seed difference). ' +
-      '**SVM** / **peer** = wins beyond two standard errors of the mean difference; "tie" = within noise. Domino is compared in the same space.',
+      '**SVM** / **peer** = the 95% paired t interval of the mean difference lies above / below 0 (with 5 seeds: |mean| > 2.78 std / √5); "tie" = it contains 0. Domino is compared in the same space.',
     '',
   );
   const peers = ['domino', 'dominoTop', 'maxSoftmax', 'entropy', 'confidence', 'random'];

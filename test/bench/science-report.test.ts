@@ -59,7 +59,7 @@ describe('science report', () => {
     assert.equal(fmt(undefined), '—');
   });
 
-  it('calls a paired winner only beyond two standard errors', () => {
+  it('calls a paired winner only when the 95% t interval excludes 0', () => {
     const runs = [0, 1, 2, 3, 4].map((s) => run(s, 0.5, 0.8 + 0.01 * (s % 2)));
     assert.equal(verdict(runs, 'joint', 'domino', 'ap').winner, 'SVM');
     assert.ok(Math.abs(verdict(runs, 'joint', 'domino', 'ap').diff.mean - 0.304) < 1e-9);
