@@ -36,7 +36,9 @@ export interface RareSubclassSplits {
  * Default grouping of {@link rareSubclass}: every superclass hides a subclass that looks like a
  * member of another superclass, so rarity turns into a failure everywhere: sandals (summer) look
  * like sneakers (everyday) and ankle boots (winter); shirts (everyday) like T-shirts (summer) and
- * pullovers and coats (winter); coats (winter) like shirts (everyday).
+ * pullovers and coats (winter); coats (winter) like shirts (everyday). Measured with the small CNN
+ * (5 epochs, seeds 0-1, default shares): minority accuracy 45-46% pooled, per class Sandal 51-62%,
+ * Coat 71-81%, Shirt 16-19% (shirts are the most confusable).
  *
  * @example
  * ```ts
