@@ -1,14 +1,20 @@
-"""Executes one notebook headless through a Jupyter kernel; called by kernel/run-notebooks.ts.
+"""Executes one notebook headless through a Jupyter kernel, and exports it; called by
+kernel/run-notebooks.ts in two steps, with the figure PNGs added in between (kernel/figure-png.ts).
 
-Jupyter's execution client is Python (nbclient), so this is the one Python piece of the runner: it
-executes every cell, and on failure reports which cell failed and the error text the kernel printed
-(tslab reports errors on stderr rather than as an `error` message, which `jupyter nbconvert` drops).
-It then signs the executed notebook as trusted (so its figures draw when opened) and exports HTML
-with the offline template in kernel/nbconvert-templates.
+Jupyter's execution client, signing and HTML export are Python (nbclient, nbformat, nbconvert), so
+this is the one Python piece of the runner.
 
-Usage: execute.py IN.ipynb OUT.ipynb OUT.html --kernel tslab --timeout SECONDS --cwd DIR
-Prints one JSON line on stdout: {"ok": true, "cells": N} or
-{"ok": false, "cell": I, "source": "...", "error": "..."}. Files are written atomically.
+  execute.py execute IN.ipynb OUT.ipynb --kernel tslab --timeout SECONDS --cwd DIR
+      executes every cell and writes the executed notebook (unsigned) to OUT; on failure reports which
+      cell failed and the error text the kernel printed (tslab reports errors on stderr rather than as
+      an `error` message, which `jupyter nbconvert` drops). Prints one JSON line on stdout:
+      {"ok": true, "cells": N} or {"ok": false, "cell": I, "source": "...", "error": "..."}.
+  execute.py export IN.ipynb OUT.ipynb OUT.html [--sign]
+      writes IN (normalised by nbformat) to OUT, signed as trusted with --sign (so its figures draw
+      when opened), and exports HTML with the offline template in kernel/nbconvert-templates.
+      Prints {"ok": true}.
+
+Files are written atomically.
 """
 import argparse
 import json
@@ -17,10 +23,8 @@ import sys
 import tempfile
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-from nbconvert import HTMLExporter
-from nbformat.sign import NotebookNotary
+
+# nbclient is imported by `execute` only and nbconvert by `export` only: each step is its own process.
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -53,15 +57,9 @@ def cell_error_text(cell):
     return "".join(parts).strip()
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("input")
-    ap.add_argument("output")
-    ap.add_argument("html")
-    ap.add_argument("--kernel", default="tslab")
-    ap.add_argument("--timeout", type=int, default=1800)
-    ap.add_argument("--cwd", default=None)
-    args = ap.parse_args()
+def execute(args):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(args.input, as_version=4)
     state = {}
@@ -94,13 +92,43 @@ def main():
         result = {"ok": False, "cell": index, "source": cell.get("source", ""), "error": text, "kind": type(e).__name__}
 
     # Keep a copy of the (partially) executed notebook either way: it shows where things went wrong.
-    if result["ok"]:
+    write_atomic(args.output, nbformat.writes(nb))
+    result["cells"] = len(nb.cells)
+    return result
+
+
+def export(args):
+    from nbconvert import HTMLExporter
+    from nbformat.sign import NotebookNotary
+
+    nb = nbformat.read(args.input, as_version=4)
+    if args.sign:
         NotebookNotary().sign(nb)
     write_atomic(args.output, nbformat.writes(nb))
     exporter = HTMLExporter(template_name="fd-offline", extra_template_basedirs=[os.path.join(HERE, "nbconvert-templates")])
-    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": os.path.splitext(os.path.basename(args.input))[0]}})
+    name = args.name or os.path.splitext(os.path.basename(args.output))[0]
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
     write_atomic(args.html, html)
-    result["cells"] = len(nb.cells)
+    return {"ok": True}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("execute")
+    ex.add_argument("input")
+    ex.add_argument("output")
+    ex.add_argument("--kernel", default="tslab")
+    ex.add_argument("--timeout", type=int, default=1800)
+    ex.add_argument("--cwd", default=None)
+    exp = sub.add_parser("export")
+    exp.add_argument("input")
+    exp.add_argument("output")
+    exp.add_argument("html")
+    exp.add_argument("--sign", action="store_true")
+    exp.add_argument("--name", default=None)
+    args = ap.parse_args()
+    result = execute(args) if args.command == "execute" else export(args)
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
 

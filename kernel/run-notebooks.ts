@@ -1,15 +1,19 @@
 /**
- * Notebook runner: executes notebooks headless through the project's tslab kernel, writes the executed
- * copies (signed as trusted) and offline HTML exports to `out/notebooks/`, and fails naming the
- * notebook, the cell and the error.
+ * Notebook runner: executes notebooks headless through the project's tslab kernel, adds a static PNG
+ * of every Plotly figure drawn by plotly.js in headless Chromium (kernel/figure-png.ts, as Python
+ * plotly does with Kaleido), writes the executed copies (signed as trusted) and offline HTML exports to
+ * `out/notebooks/`, and fails naming the notebook, the cell and the error.
  *
  * CLI:  `npm run notebooks` (all of notebooks/*.ipynb) or `npm run notebooks -- 00-tour 01-colored-mnist`.
- * Env:  FD_NOTEBOOK_TIMEOUT (seconds per cell, default 1800); FD_CACHE_DIR and everything else in the
- *       environment is passed through to the kernel.
+ * Env:  FD_NOTEBOOK_TIMEOUT (seconds per cell, default 1800); FD_NOTEBOOK_PNGS=0 skips the figure PNGs
+ *       (no Chromium needed; figures then show only where JavaScript runs); CHROMIUM (default
+ *       /usr/bin/chromium); FD_CACHE_DIR and everything else in the environment is passed through to the
+ *       kernel.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { addFigurePngs, type FigurePngOptions, type FigurePngReport, LazyFigurePngRenderer, type NotebookJson } from './figure-png';
 
 /**
  * The repository root (this file lives in `<root>/kernel/`).
@@ -35,6 +39,18 @@ export interface RunNotebooksOptions {
   log?: (line: string) => void;
   /** Rebuild `dist/` first when it is older than `src/` (notebooks import the built package). Default true. */
   build?: boolean;
+  /**
+   * Add an `image/png` drawn by plotly.js in headless Chromium to every Plotly output. Default true
+   * unless `$FD_NOTEBOOK_PNGS` is `0`.
+   */
+  pngs?: boolean;
+  /** Size, scale and encoding of the figure PNGs (default: the figure's own size, scale 1, palette). */
+  png?: FigurePngOptions;
+  /**
+   * The renderer to use (and leave open). {@link runNotebooks} starts one for the whole run;
+   * {@link runNotebook} called alone starts and closes its own.
+   */
+  renderer?: LazyFigurePngRenderer;
 }
 
 /** The outcome of one executed notebook. */
@@ -47,6 +63,8 @@ export interface NotebookRun {
   seconds: number;
   notebookBytes: number;
   htmlBytes: number;
+  /** The figure PNGs added (absent with `pngs: false`). */
+  pngs?: FigurePngReport;
 }
 
 /**
@@ -185,8 +203,10 @@ export function listNotebooks(names: string[] | undefined, dir = path.join(REPO_
 }
 
 /**
- * Executes one notebook (setup and build must be current; {@link runNotebooks} ensures both).
- * Resolves with the output paths and sizes; rejects with a {@link NotebookError} naming the cell.
+ * Executes one notebook (setup and build must be current; {@link runNotebooks} ensures both), adds the
+ * figure PNGs (unless `pngs: false`), then signs and exports it. Resolves with the output paths, sizes
+ * and the PNG report; rejects with a {@link NotebookError} naming the cell (the partially executed
+ * copy is written unsigned, without PNGs), or an error naming the figure whose PNG failed.
  *
  * @example
  * ```ts
@@ -199,13 +219,49 @@ export async function runNotebook(input: string, opts: Omit<RunNotebooksOptions,
   const name = path.basename(input).replace(/\.ipynb$/, '');
   const notebook = path.join(outDir, `${name}.ipynb`);
   const html = path.join(outDir, `${name}.html`);
+  const executed = path.join(outDir, `.${name}.${process.pid}.executed.ipynb`);
   const timeout = opts.timeoutSec ?? (Number(process.env.FD_NOTEBOOK_TIMEOUT) || 1800);
+  const pngs = opts.pngs ?? process.env.FD_NOTEBOOK_PNGS !== '0';
   fs.mkdirSync(outDir, { recursive: true });
-  const env = { ...process.env, JUPYTER_PATH: [jupyterPath(), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) };
-  const args = [path.join(REPO_ROOT, 'kernel', 'execute.py'), input, notebook, html, '--kernel', 'tslab', '--timeout', String(timeout), '--cwd', path.dirname(input)];
   const started = Date.now();
+  const own = pngs && !opts.renderer ? new LazyFigurePngRenderer() : undefined;
+  const renderer = opts.renderer ?? own;
+  try {
+    // 1. Execute (unsigned copy), 2. add the figure PNGs, 3. sign, write and export HTML.
+    const result = await runExecutor(['execute', input, executed, '--kernel', 'tslab', '--timeout', String(timeout), '--cwd', path.dirname(input)], input, path.dirname(input));
+    let report: FigurePngReport | undefined;
+    let pngError: Error | undefined;
+    if (result.ok && pngs && renderer) {
+      const nb = JSON.parse(fs.readFileSync(executed, 'utf8')) as NotebookJson;
+      try {
+        report = await addFigurePngs(nb, () => renderer.get(), name, opts.png);
+        fs.writeFileSync(executed, JSON.stringify(nb));
+      } catch (e) {
+        pngError = e as Error;
+      }
+    }
+    const ok = result.ok && !pngError;
+    await runExecutor(['export', executed, notebook, html, '--name', name, ...(ok ? ['--sign'] : [])], input, outDir);
+    if (!result.ok) {
+      const firstLine = (result.source ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+      throw new NotebookError(path.relative(process.cwd(), input) || input, result.cell ?? -1, firstLine, result.error || '(no error text)', notebook);
+    }
+    if (pngError) {
+      throw new Error(`notebook ${path.relative(process.cwd(), input) || input}: drawing the figure PNGs failed (FD_NOTEBOOK_PNGS=0 skips them): ${pngError.message}\n  executed copy (unsigned, without PNGs): ${path.relative(process.cwd(), notebook) || notebook}`);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    return { name, input, notebook, html, seconds, notebookBytes: fs.statSync(notebook).size, htmlBytes: fs.statSync(html).size, ...(report ? { pngs: report } : {}) };
+  } finally {
+    fs.rmSync(executed, { force: true });
+    if (own) await own.close();
+  }
+}
+
+/** Runs `kernel/execute.py` with `args`; resolves with its JSON result line. */
+async function runExecutor(args: string[], input: string, cwd: string): Promise<{ ok: boolean; cell?: number; source?: string; error?: string }> {
+  const env = { ...process.env, JUPYTER_PATH: [jupyterPath(), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) };
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', args, { cwd: path.dirname(input), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/python3', [path.join(REPO_ROOT, 'kernel', 'execute.py'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -213,22 +269,12 @@ export async function runNotebook(input: string, opts: Omit<RunNotebooksOptions,
     child.on('error', reject);
     child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
   });
-  const seconds = (Date.now() - started) / 1000;
   const last = stdout.trim().split('\n').pop() ?? '';
-  let result: { ok: boolean; cell?: number; source?: string; error?: string } | undefined;
   try {
-    result = JSON.parse(last);
+    return JSON.parse(last);
   } catch {
-    result = undefined;
+    throw new Error(`notebook ${path.relative(process.cwd(), input)}: the executor failed at '${args[0]}' (exit ${code}):\n${trimLines((stderr + stdout).trim(), 60)}`);
   }
-  if (!result) {
-    throw new Error(`notebook ${path.relative(process.cwd(), input)}: the executor failed (exit ${code}):\n${trimLines((stderr + stdout).trim(), 60)}`);
-  }
-  if (!result.ok) {
-    const firstLine = (result.source ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
-    throw new NotebookError(path.relative(process.cwd(), input) || input, result.cell ?? -1, firstLine, result.error || '(no error text)', notebook);
-  }
-  return { name, input, notebook, html, seconds, notebookBytes: fs.statSync(notebook).size, htmlBytes: fs.statSync(html).size };
 }
 
 /**
@@ -248,16 +294,26 @@ export async function runNotebooks(opts: RunNotebooksOptions = {}): Promise<Note
   if (opts.build !== false) ensureBuilt(REPO_ROOT, log);
   const runs: NotebookRun[] = [];
   const failures: Error[] = [];
-  for (const file of files) {
-    log(`running ${path.relative(process.cwd(), file)} ...`);
-    try {
-      const r = await runNotebook(file, opts);
-      runs.push(r);
-      log(`  ok in ${r.seconds.toFixed(1)} s: ${path.relative(process.cwd(), r.html)} (${mb(r.htmlBytes)}), ${path.relative(process.cwd(), r.notebook)} (${mb(r.notebookBytes)})`);
-    } catch (e) {
-      failures.push(e as Error);
-      log(`  FAILED: ${(e as Error).message.split('\n')[0]}`);
+  // One browser for the whole run, started by the first figure.
+  const own = opts.renderer ? undefined : new LazyFigurePngRenderer();
+  const renderer = opts.renderer ?? own;
+  try {
+    for (const file of files) {
+      log(`running ${path.relative(process.cwd(), file)} ...`);
+      try {
+        const r = await runNotebook(file, { ...opts, renderer });
+        runs.push(r);
+        const p = r.pngs;
+        const pngNote = p ? `; ${p.figures} figure PNG(s), ${(p.bytes / 1e3).toFixed(0)} KB, drawn in ${(p.ms / 1000).toFixed(1)} s` : '';
+        log(`  ok in ${r.seconds.toFixed(1)} s${pngNote}: ${path.relative(process.cwd(), r.html)} (${mb(r.htmlBytes)}), ${path.relative(process.cwd(), r.notebook)} (${mb(r.notebookBytes)})`);
+      } catch (e) {
+        failures.push(e as Error);
+        log(`  FAILED: ${(e as Error).message.split('\n')[0]}`);
+      }
     }
+    if (own?.started) log(`figure PNGs: Chromium started and plotly.js loaded once, in ${(own.startMs / 1000).toFixed(1)} s`);
+  } finally {
+    if (own) await own.close();
   }
   if (failures.length) throw new NotebookRunError(failures, runs);
   return runs;

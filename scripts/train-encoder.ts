@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { backendName, ensureBackend } from '../src/model/backend';
-import { packageRoot } from '../src/data/cache';
+import { packageRoot } from '../src/util/paths';
 import { encoderPool } from '../src/embed/encoder-pool';
 import { trainJointEncoder, DEFAULT_TRAIN_OPTIONS } from '../src/embed/train-joint-encoder';
 import { embedImagesWith, embedTextsWith, saveJointEncoder } from '../src/embed/joint-encoder';

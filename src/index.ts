@@ -2,26 +2,93 @@
  * failure-directions: find where and why an image classifier fails, as directions in latent space
  * (Jain, Lawrence, Moitra, Madry, "Distilling Model Failures as Directions in Latent Space", ICLR 2023).
  *
- * The package root re-exports every concept; notebooks import only from here.
+ * The public names, grouped as the folders of `src/` are, in the order data flows through them.
+ * This list is deliberate (test/api-surface.test.ts pins it); every other building block is in
+ * `failure-directions/internal`, without a stability promise.
  */
-export * from './matrix';
-export * from './random';
-export * from './progress';
-export * from './data';
-export * from './model';
-export * from './embed';
-export * from './svm';
-export * from './directions';
-export * from './metrics';
-export * from './viz';
 
-// --- Issue 15 (science): Domino peer, label-free baselines, harder benchmarks. The lead folds these
-// into the curated list at merge time.
+// Notebook set-up and display (viz/display): first cell `fd.init()`.
+export { init, show } from './viz/display';
+
+// data/: real image splits and benchmarks with known failure modes; your own images and predictions.
+export { loadMnist } from './data/load-mnist';
+export { loadFashionMnist } from './data/load-fashion-mnist';
+export { coloredMnist } from './data/colored-mnist';
+export type { ColoredMnistOptions, ColoredMnistSplits } from './data/colored-mnist';
+export { hiddenSubclass } from './data/hidden-subclass';
+export type { HiddenSubclassOptions, HiddenSubclassSplits } from './data/hidden-subclass';
+export { imageFolder } from './data/image-folder';
+export { fromManifest } from './data/from-manifest';
+export type { ManifestReport } from './data/from-manifest';
+export { UNLABELED } from './data/subset';
+export type { LoadReport } from './data/decode-images';
+export { readPredictionsCsv } from './data/predictions-csv';
+export { subset, concatDatasets } from './data/subset';
+export type { ImageDataset, DatasetSplits } from './data/image-dataset';
+
+// model/: classifiers to analyse.
+export { ensureBackend, backendName } from './model/backend';
+export { trainClassifier } from './model/train-classifier';
+export type { TrainClassifierOptions } from './model/train-classifier';
+export { predict, predictArrays } from './model/predict';
+export { saveModel, loadModel } from './model/model-io';
+export { Keras3FormatError } from './model/keras-format';
+
+// embed/: latent spaces (the model's own layers, the shipped joint image-text encoder, .npy files).
+export { embed } from './embed/embed';
+export { modelEncoder } from './embed/model-encoder';
+export { jointEncoder } from './embed/joint-encoder';
+export { zeroShotClassify } from './embed/zero-shot';
+export { loadNpy, saveNpy } from './embed/npy';
+export type { Encoder, JointEncoder } from './embed/encoder';
+
+// svm/: the linear SVM behind every direction (liblinear's dual coordinate descent).
+export { LinearSVC } from './svm/linear-svc';
+export { crossValidateC } from './svm/cross-validate';
+
+// directions/: the method — fit, score, caption, act.
+export { analyze } from './directions/analyze';
+export type { Analysis, AnalyzeOptions } from './directions/analyze';
+export { splitInput } from './directions/split-input';
+export type { SplitInput } from './directions/split-input';
+export { FailureDirections } from './directions/failure-directions';
+export type { FailureDirectionsOptions } from './directions/failure-directions';
+export type { ScoresTable } from './directions/scores-table';
+export { ofClass, hardest, easiest } from './directions/table-views';
+export { captionCandidates, rankCaptions, retrieveByCaption, fillCaption, CAPTION_TEMPLATE } from './directions/captions';
+export { evaluateRanking } from './directions/evaluate-ranking';
+export { selectFromPool } from './directions/select-from-pool';
+export { upweight } from './directions/upweight';
+
+// metrics/: ranking and group metrics (scikit-learn's definitions).
+export { auroc } from './metrics/auroc';
+export { averagePrecision } from './metrics/average-precision';
+export { precisionAtKScore } from './metrics/precision-at-k';
+export { balancedAccuracy } from './metrics/balanced-accuracy';
+export { groupAccuracy, worstGroupAccuracy } from './metrics/group-accuracy';
+
+// viz/: figures take tables and column names (Observable Plot style) and return Plotly figures.
+export { Figure } from './viz/figure';
+export { scoreHistogram } from './viz/score-histogram';
+export { projectionPlot } from './viz/projection-plot';
+export { cSweepPlot } from './viz/c-sweep-plot';
+export { cSliderPlot } from './viz/c-slider-plot';
+export { precisionAtKPlot } from './viz/precision-at-k-plot';
+export { captionPlot } from './viz/caption-plot';
+export { imageStrip } from './viz/image-strip';
+
+// util/: shared by everything above.
+export type { Matrix } from './util/matrix';
+export { Random } from './util/random';
+export { progress } from './util/progress';
+export { NotFittedError } from './util/errors';
+
+// --- Issue 15 (science branch): the Domino peer, label-free baselines and the harder benchmarks.
+// The end-to-end experiments are the subpath `failure-directions/experiments`.
 export { DominoSlicer } from './directions/domino-slicer';
-export type { DominoSlicerOptions, DominoTargets, DominoSlice, DominoSlicerJSON } from './directions/domino-slicer';
-export { maxSoftmax, predictionEntropy, baselineScores, BASELINE_METHODS } from './directions/baselines';
-export type { BaselineMethod, BaselineInputs } from './directions/baselines';
+export type { DominoSlicerOptions } from './directions/domino-slicer';
+export { maxSoftmax, predictionEntropy } from './directions/baselines';
 export { spuriousAttribute } from './data/spurious-attribute';
-export type { SpuriousAttributeOptions, SpuriousAttributeSplits, SpuriousAttributeName } from './data/spurious-attribute';
-export { rareSubclass, RARE_SUPERCLASSES } from './data/rare-subclass';
+export type { SpuriousAttributeOptions, SpuriousAttributeSplits } from './data/spurious-attribute';
+export { rareSubclass } from './data/rare-subclass';
 export type { RareSubclassOptions, RareSubclassSplits } from './data/rare-subclass';

@@ -15,6 +15,7 @@ import { coloredMnist } from '../../src/data/colored-mnist';
 import { hiddenSubclass } from '../../src/data/hidden-subclass';
 import type { DatasetSplits } from '../../src/data/image-dataset';
 import { FailureDirections } from '../../src/directions/failure-directions';
+import { splitInput } from '../../src/directions/split-input';
 import { captionCandidates, rankCaptions, retrieveByCaption, type CaptionCandidate } from '../../src/directions/captions';
 import type { LoadedJointEncoder } from '../../src/embed/joint-encoder';
 import { predictArrays } from '../../src/model/predict';
@@ -73,11 +74,11 @@ async function analyse(
   const predVal = (await predictArrays(model, val)).pred;
   const predTest = (await predictArrays(model, test)).pred;
   model.dispose();
-  const fd = new FailureDirections({ randomState: seed });
+  const fd = new FailureDirections({ seed });
   fd.setPreprocess(await enc.embedImages(train));
   const zVal = await enc.embedImages(val);
-  fd.fit(zVal, val.labels, predVal, { classNames: val.classNames });
-  const cv = fd.cv_.objects() as { n: number; nErrors: number; cvBalancedAccuracy: number | null; status: string }[];
+  fd.fit(splitInput(val, zVal, { pred: predVal }));
+  const cv = fd.classSummary_.objects() as { n: number; nErrors: number; cvBalancedAccuracy: number | null; status: string }[];
   const zTest = await enc.embedImages(test);
   const out: CaptionTrial[] = [];
   for (let c = 0; c < val.classNames.length; c++) {
@@ -125,7 +126,7 @@ async function analyse(
 
 /** Colored MNIST trials for one seed. */
 export async function coloredMnistTrials(enc: LoadedJointEncoder, seed: number, trainCorr = 0.95): Promise<CaptionTrial[]> {
-  const splits = await coloredMnist({ trainCorr, seed });
+  const splits = coloredMnist({ trainCorr, seed });
   const [label0, label1] = [splits.protocol.tint.label0, splits.protocol.tint.label1];
   // Train tints agree with the label with probability trainCorr: class 0's minority is label 1's tint.
   const minority = [label1, label0];
@@ -160,7 +161,7 @@ export const SEASONAL_SUPERCLASSES = [
  * paper's CIFAR-100 superclass captions (no adjectives or prepositions).
  */
 export async function hiddenSubclassTrials(enc: LoadedJointEncoder, seed: number, grouping: 'default' | 'seasonal' = 'default'): Promise<CaptionTrial[]> {
-  const splits = await hiddenSubclass({ seed, ...(grouping === 'seasonal' ? { superclasses: SEASONAL_SUPERCLASSES } : {}) });
+  const splits = hiddenSubclass({ seed, ...(grouping === 'seasonal' ? { superclasses: SEASONAL_SUPERCLASSES } : {}) });
   const supers = splits.protocol.superclasses;
   return analyse(
     grouping === 'seasonal' ? 'hiddenSubclass (seasonal)' : 'hiddenSubclass',

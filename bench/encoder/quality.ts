@@ -10,8 +10,8 @@ import { loadMnist } from '../../src/data/load-mnist';
 import { coloredMnist } from '../../src/data/colored-mnist';
 import { takeRanges } from '../../src/data/subset';
 import { RESERVED } from '../../src/data/reserved';
-import type { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import type { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
 import { measurePixels, renderRgb } from '../../src/embed/attributes';
 import { COLOURS, DIGIT_WORDS, FASHION_CLASSES } from '../../src/embed/caption-templates';
 import { TINTS } from '../../src/embed/training-pool';
@@ -81,7 +81,7 @@ export async function encoderQuality(enc: LoadedJointEncoder, k = 50): Promise<{
   const per = (acc: number[], names: readonly string[]) => Object.fromEntries(names.map((c, i) => [c, acc[i]]));
 
   // Zero-shot: Fashion-MNIST test split (ids 60000..69999).
-  const fashion = await loadFashionMnist();
+  const fashion = loadFashionMnist();
   const fTest = takeRanges(fashion, RESERVED.fashionMnist.analysis[1], 'fashion-mnist:test');
   const zf = await enc.embedImages(fTest);
   for (const template of ['a photo of a {}', '{}']) {
@@ -89,7 +89,7 @@ export async function encoderQuality(enc: LoadedJointEncoder, k = 50): Promise<{
     zeroShot.push({ dataset: 'Fashion-MNIST test (60000..69999)', prompts: template, n: fTest.labels.length, accuracy: r.accuracy, chance: 0.1, perClass: per(r.perClass, FASHION_CLASSES) });
   }
   // Zero-shot: MNIST analysis digits (0..7999, the package has no separate test set).
-  const mnist = await loadMnist({ part: 'analysis' });
+  const mnist = loadMnist({ part: 'analysis' });
   const zm = await enc.embedImages(mnist);
   for (const [prompts, label] of [
     [DIGIT_WORDS.map((w) => `a photo of the digit ${w}`), 'a photo of the digit {word}'],
@@ -99,7 +99,7 @@ export async function encoderQuality(enc: LoadedJointEncoder, k = 50): Promise<{
     zeroShot.push({ dataset: 'MNIST analysis digits (0..7999)', prompts: label, n: mnist.labels.length, accuracy: r.accuracy, chance: 0.1, perClass: per(r.perClass, DIGIT_WORDS) });
   }
   // Zero-shot on Colored MNIST test images: digit identity (red/green tint) and the benchmark's classes.
-  const cm = await coloredMnist({ trainCorr: 0.95, seed: 0 });
+  const cm = coloredMnist({ trainCorr: 0.95, seed: 0 });
   const zc = await enc.embedImages(cm.test);
   const digitOf = Int32Array.from(cm.test.ids as number[], (id) => mnist.labels[id]);
   const asDigits: ImageDataset = { ...cm.test, labels: digitOf, classNames: mnist.classNames };

@@ -11,8 +11,8 @@
 import * as path from 'node:path';
 import { backendName, ensureBackend } from '../../src/model/backend';
 import { jointEncoder } from '../../src/embed/joint-encoder';
-import { setProgressSink } from '../../src/progress';
-import { writeFileAtomic } from '../../src/data/cache';
+import { setProgressSink } from '../../src/util/progress';
+import { writeFileAtomic } from '../../src/util/fs-atomic';
 import { encoderQuality } from './quality';
 import { coloredMnistTrials, hiddenSubclassTrials, type CaptionTrial } from './captions';
 

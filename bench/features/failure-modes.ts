@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { coloredMnist, DatasetSplits, hiddenSubclass, ImageDataset } from '../../src/data';
 import { backendName, ensureBackend, predictArrays, trainClassifier } from '../../src/model';
 import { embed, embeddingCachePath, modelEncoder } from '../../src/embed';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 
 interface GroupAcc {
   n: number;
@@ -87,10 +87,10 @@ async function main(): Promise<void> {
   await ensureBackend();
   const results = [];
   for (const trainCorr of [0.9, 0.99]) {
-    const splits = await coloredMnist({ trainCorr, seed: 0 });
+    const splits = coloredMnist({ trainCorr, seed: 0 });
     results.push(await run(`coloredMnist trainCorr=${trainCorr}`, splits, ['disagrees'], 5));
   }
-  const hs = await hiddenSubclass({ seed: 0 });
+  const hs = hiddenSubclass({ seed: 0 });
   results.push(await run(`hiddenSubclass subsample=${hs.protocol.subsample}`, hs, hs.protocol.hidden, 5));
   const out = { date: new Date().toISOString(), backend: backendName(), results };
   const file = path.join(__dirname, '..', 'results', 'failure-modes.json');

@@ -15,10 +15,11 @@ import * as readline from 'node:readline';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { requirePythonPeers } from '../peers';
 import { coloredMnist, ImageDataset } from '../../src/data';
 import { backendName, ensureBackend, onnxRuntimeStatus, trainClassifier } from '../../src/model';
 import { embed, modelEncoder, saveNpy } from '../../src/embed';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 
 const PY = '/usr/bin/python3';
 
@@ -35,17 +36,10 @@ function arg(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
-async function waitForTorch(): Promise<string> {
-  // The lead installs python3-torch with apt; wait for it rather than failing.
-  for (let attempt = 0; attempt < 30; attempt++) {
-    try {
-      return execFileSync(PY, ['-c', 'import torch; print(torch.__version__)'], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } }).toString().trim();
-    } catch {
-      console.error(`torch not importable with ${PY} yet; retrying in 20 s (${attempt + 1}/30)`);
-      await new Promise((r) => setTimeout(r, 20000));
-    }
-  }
-  throw new Error(`PyTorch is not importable with ${PY} (install python3-torch)`);
+/** PyTorch's version; the peers are checked first, failing fast with the setup step when missing. */
+function probeTorchVersion(): string {
+  requirePythonPeers('bench:features', ['torch', 'numpy'], PY);
+  return execFileSync(PY, ['-c', 'import torch; print(torch.__version__)'], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } }).toString().trim();
 }
 
 /** A long-lived PyTorch process answering one timing request per line (see torch_peer.py). */
@@ -99,11 +93,11 @@ async function main(): Promise<void> {
   const repeats = arg('repeats', 3);
   const rounds = arg('rounds', 3);
   setProgressSink(null);
-  const torchVersionProbe = await waitForTorch();
+  const torchVersionProbe = probeTorchVersion();
   await ensureBackend();
   const onnx = onnxRuntimeStatus();
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const { train } = await coloredMnist({ trainCorr: 0.9, seed: 0, sizes: { train: Math.min(n, 8000), val: 0, unlabeled: 0, test: 0 } });
+  const { train } = coloredMnist({ trainCorr: 0.9, seed: 0, sizes: { train: Math.min(n, 8000), val: 0, unlabeled: 0, test: 0 } });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-bench-'));
   const imagesNpy = path.join(tmp, 'images.npy');
   const labelsNpy = path.join(tmp, 'labels.npy');

@@ -20,7 +20,7 @@ import { coloredMnist, hiddenSubclass } from '../../src/data';
 import { rareSubclass } from '../../src/data/rare-subclass';
 import { spuriousAttribute } from '../../src/data/spurious-attribute';
 import type { DatasetSplits } from '../../src/data/image-dataset';
-import { writeFileAtomic } from '../../src/data/cache';
+import { writeFileAtomic } from '../../src/util/fs-atomic';
 import { jointEncoder } from '../../src/embed';
 import { interventionExperiment, type InterventionExperimentOptions, type InterventionResult } from '../../src/experiments/intervention-experiment';
 import { backendName, ensureBackend } from '../../src/model';

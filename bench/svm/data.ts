@@ -3,8 +3,8 @@
  * a few sub-populations, a planted failure direction shared by a minority subgroup, label noise;
  * whitened with the train statistics and L2-normalised like the paper's preprocessing.
  */
-import { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
 
 export interface SyntheticClass {
   X: Matrix;

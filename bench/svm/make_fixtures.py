@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the scikit-learn parity fixtures for src/svm and src/directions into test/fixtures/svm/.
 
-Run with Debian's python3-sklearn:  /usr/bin/python3 bench/svm/make_fixtures.py
+Run with Debian's python3-sklearn (`npm run setup:peers` installs it):  /usr/bin/python3 bench/svm/make_fixtures.py
 The fixtures are committed; the TypeScript tests need no Python.
 
 Data: synthetic embeddings with realistic structure (a power-law spectrum, a few sub-populations,

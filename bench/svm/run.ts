@@ -15,13 +15,16 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailureDirections } from '../../src/directions';
-import { Matrix } from '../../src/matrix';
-import { setProgressSink } from '../../src/progress';
+import { Matrix } from '../../src/util/matrix';
+import { setProgressSink } from '../../src/util/progress';
 import { LinearSVC, logGrid, svmPrimalObjective } from '../../src/svm';
 import { simdKernel } from '../../src/svm/simd-kernel';
+import { requirePythonPeers } from '../peers';
 import { syntheticClass } from './data';
 
 setProgressSink(null);
+// Fail now, not after our side has run for minutes, when scikit-learn is missing.
+requirePythonPeers('bench:svm', ['sklearn', 'numpy']);
 const quick = process.argv.includes('--quick');
 const D = 512;
 const N_A = 2000;
@@ -102,12 +105,12 @@ function main() {
     }
   });
   const sweep = (regularizeIntercept: boolean, tol: number) => {
-    const [fd, t] = best(() => new FailureDirections({ whiten: false, normalize: false, shuffle: false, regularizeIntercept, tol, maxIter: MAX_ITER }).fit(latents, labels, preds), 2);
+    const [fd, t] = best(() => new FailureDirections({ whiten: false, normalize: false, shuffle: false, regularizeIntercept, tol, maxIter: MAX_ITER }).fit({ latents, labels, preds, classNames: B.map((_, c) => `class ${c}`), ids: Array.from(labels, (_, i) => i), split: 'val' }), 2);
     const objective = B.map((b, c) => {
-      const m = fd.svms_![c]!;
+      const m = fd.svms_[c]!;
       return svmPrimalObjective(b.X, b.y, m.coef_!, m.intercept_!, { C: m.C, loss: 'hinge', classWeight: 'balanced', regularizeIntercept });
     });
-    return { time: t, C: fd.svms_!.map((m) => m!.C), objective, converged: fd.svms_!.every((m) => m!.converged_) };
+    return { time: t, C: fd.svms_.map((m) => m!.C), objective, converged: fd.svms_.every((m) => m!.converged_) };
   };
   const oursB = { free: sweep(false, TOL_SVC), liblinear: sweep(true, TOL_LIBLINEAR) };
 
@@ -115,8 +118,8 @@ function main() {
   const one = { labels: new Int32Array(N_A), preds: Int32Array.from(A.y, (v) => (v ? 0 : 1)) };
   const refitTimes = (regularizeIntercept: boolean, tol: number) => {
     const fd = new FailureDirections({ whiten: false, normalize: false, regularizeIntercept, tol, maxIter: MAX_ITER });
-    fd.fit(A.X, one.labels, one.preds, { classNames: ['a', 'b'] });
-    const chosen = fd.svms_![0]!.C;
+    fd.fit({ latents: A.X, labels: one.labels, preds: one.preds, classNames: ['a', 'b'], ids: Array.from(one.labels, (_, i) => i), split: 'val' });
+    const chosen = fd.svms_[0]!.C;
     return sliderCs.map((C) => {
       // Each slider move is timed from the same starting point (the CV choice), twice; keep the best.
       let bestT: Time = { wall: Infinity, cpu: Infinity };

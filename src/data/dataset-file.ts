@@ -8,7 +8,8 @@
  */
 import * as fs from 'node:fs';
 import type { ImageDataset } from './image-dataset';
-import { hashParts, writeFileAtomic } from './cache';
+import { writeFileAtomic } from '../util/fs-atomic';
+import { hashParts } from '../util/hash';
 
 const MAGIC = 'FDIMGv1\n';
 
@@ -112,7 +113,7 @@ export function readDatasetFile(file: string, opts: ReadDatasetFileOptions = {})
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new Error(`cannot open dataset file ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot open dataset file ${file}: ${(e as Error).message}`, { cause: e });
   }
   try {
     const size = fs.fstatSync(fd).size;

@@ -45,7 +45,7 @@ export interface HiddenSubclassSplits extends DatasetSplits {
  * @example
  * ```ts
  * const custom = DEFAULT_SUPERCLASSES.map((s) => (s.name === 'tops' ? { ...s, hidden: 'Shirt' } : s));
- * await hiddenSubclass({ superclasses: custom, seed: 0 });
+ * fd.hiddenSubclass({ superclasses: custom, seed: 0 });
  * ```
  */
 export const DEFAULT_SUPERCLASSES: Superclass[] = [
@@ -77,11 +77,11 @@ const TEST_PART = { start: 60000, end: 70000 };
  *
  * @example
  * ```ts
- * const { train, test, protocol } = await hiddenSubclass({ seed: 0 });
+ * const { train, test, protocol } = fd.hiddenSubclass({ seed: 0 });
  * protocol.hidden; // ['T-shirt/top', 'Sandal', 'Dress']
  * ```
  */
-export async function hiddenSubclass(opts: HiddenSubclassOptions = {}): Promise<HiddenSubclassSplits> {
+export function hiddenSubclass(opts: HiddenSubclassOptions = {}): HiddenSubclassSplits {
   const what = 'hiddenSubclass';
   const { subsample = 0.25, seed = 0 } = opts;
   const superclasses = opts.superclasses ?? DEFAULT_SUPERCLASSES;
@@ -90,7 +90,7 @@ export async function hiddenSubclass(opts: HiddenSubclassOptions = {}): Promise<
   const sizes = resolveSizes(what, DEFAULT_SIZES, opts.sizes);
   const superOf = validateSuperclasses(superclasses);
   const hiddenSet = new Set(superclasses.map((s) => s.hidden));
-  const corpus = await loadFashionMnist({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
+  const corpus = loadFashionMnist({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
 
   const pool = (range: { start: number; end: number }) => {
     const rows: number[] = [];

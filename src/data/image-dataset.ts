@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const split: ImageDataset = {
+ * const split: fd.ImageDataset = {
  *   images: new Uint8Array(2 * 28 * 28), height: 28, width: 28, channels: 1,
  *   labels: new Int32Array([3, 7]), classNames: ['0','1','2','3','4','5','6','7','8','9'],
  *   ids: ['a', 'b'],
@@ -34,7 +34,7 @@ export interface ImageDataset {
  *
  * @example
  * ```ts
- * const { train, val, test } = coloredMnist({ trainCorr: 0.9, seed: 0 });
+ * const { train, val, test } = await fd.coloredMnist({ trainCorr: 0.9, seed: 0 });
  * ```
  */
 export interface DatasetSplits {

@@ -25,7 +25,7 @@ function convertFashion(tick: () => void): ImageDataset {
   const perClass: Uint8Array[] = [];
   for (let c = 0; c < 10; c++) {
     const file = path.join(dir, `${c}.json`);
-    const raw = readJsonFile(file)?.data;
+    const raw = (readJsonFile(file) as { data?: unknown } | null)?.data;
     if (!Array.isArray(raw)) throw new Error(`${file}: expected {data: [[784 pixels], ...]}`);
     // The package's class-0 file holds two empty entries; skip those, reject anything else malformed.
     const valid = raw.filter((a: unknown) => !(Array.isArray(a) && a.length === 0));
@@ -76,18 +76,18 @@ function convertFashion(tick: () => void): ImageDataset {
  * test images). The corpus lays out the 60,000 train images (indices 0..59999) then the 10,000 test
  * images (60000..69999), each part interleaved round-robin by class, so every range is balanced.
  * Benchmarks use 0..39999 and 60000..69999, the encoder 40000..59999 ({@link RESERVED}). The first
- * call converts the 149 MB of JSON (a few seconds) into a binary cache file (`$FD_CACHE_DIR` or
- * `data/cache/`), keyed by a hash of the package's files and written atomically; later calls load it
- * in well under a second.
+ * call converts the 149 MB of JSON (a few seconds) into a binary cache file (in {@link cacheDir}:
+ * `$FD_CACHE_DIR` or the user's cache directory), keyed by a hash of the package's files and written
+ * atomically; later calls load it in well under a second.
  *
  * @example
  * ```ts
- * const fm = await loadFashionMnist();
+ * const fm = fd.loadFashionMnist();
  * fm.classNames[fm.labels[0]]; // 'T-shirt/top'
- * const analysis = await loadFashionMnist({ part: 'analysis' }); // 50,000 images
+ * const analysis = fd.loadFashionMnist({ part: 'analysis' }); // 50,000 images
  * ```
  */
-export async function loadFashionMnist(opts: LoadCorpusOptions = {}): Promise<ImageDataset> {
+export function loadFashionMnist(opts: LoadCorpusOptions = {}): ImageDataset {
   const dir = path.join(packageDir('fashion-mnist'), 'src', 'clothes');
   const sources = Array.from({ length: 10 }, (_, c) => path.join(dir, `${c}.json`));
   const part = opts.part ?? 'all';

@@ -19,7 +19,7 @@ function convertMnist(tick: () => void): ImageDataset {
   const perClass: Uint8Array[] = [];
   for (let c = 0; c < 10; c++) {
     const file = path.join(dir, `${c}.json`);
-    const raw = readJsonFile(file)?.data;
+    const raw = (readJsonFile(file) as { data?: unknown } | null)?.data;
     if (!Array.isArray(raw) || raw.length % (SIZE * SIZE) !== 0) {
       throw new Error(`${file}: expected {data: [...]} with a multiple of ${SIZE * SIZE} pixel values`);
     }
@@ -58,16 +58,17 @@ function convertMnist(tick: () => void): ImageDataset {
  * The package ships one file per digit; the corpus interleaves them (see `stratifiedOrder`) so that
  * every index range holds each digit in its overall proportion. Indices 0..7999 are the analysis
  * range (benchmarks), 8000..9999 the encoder range ({@link RESERVED}). The first call converts the
- * JSON into a binary cache file (`$FD_CACHE_DIR` or `data/cache/`), keyed by a hash of the package's
- * files and written atomically; later calls load it in tens of milliseconds.
+ * JSON into a binary cache file (in {@link cacheDir}: `$FD_CACHE_DIR` or the user's cache directory),
+ * keyed by a hash of the package's files and written atomically; later calls load it in tens of
+ * milliseconds.
  *
  * @example
  * ```ts
- * const digits = await loadMnist();                        // 10,000 images
- * const forBenchmarks = await loadMnist({ part: 'analysis' }); // ids 0..7999
+ * const digits = fd.loadMnist();                        // 10,000 images
+ * const forBenchmarks = fd.loadMnist({ part: 'analysis' }); // ids 0..7999
  * ```
  */
-export async function loadMnist(opts: LoadCorpusOptions = {}): Promise<ImageDataset> {
+export function loadMnist(opts: LoadCorpusOptions = {}): ImageDataset {
   const dir = path.join(packageDir('mnist'), 'src', 'digits');
   const sources = Array.from({ length: 10 }, (_, c) => path.join(dir, `${c}.json`));
   const part = opts.part ?? 'all';

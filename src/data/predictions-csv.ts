@@ -3,7 +3,9 @@
  * `.npy`) from a CSV file, row-aligned per split with the embedding files.
  */
 import * as fs from 'node:fs';
+import * as aq from 'arquero';
 import { parseCsv } from './csv';
+import { attachClassNames } from './table-vocabulary';
 
 /** Options of {@link readPredictionsCsv}. */
 export interface ReadPredictionsOptions {
@@ -15,41 +17,16 @@ export interface ReadPredictionsOptions {
   classNames?: string[];
 }
 
-/** One split's rows of a predictions file, in file order, named as `FailureDirections.scores` takes them. */
-export interface PredictionsSplit {
-  /** The split name (from the `split` column, or `'all'`). */
-  split: string;
-  ids: string[];
-  /** True class id per row. */
-  labels: Int32Array;
-  /** Predicted class id per row. */
-  preds: Int32Array;
-  /** Model confidence in the true class per row (NaN where the file has no `confidence` value). */
-  confidences: Float64Array;
-  /** Ground-truth group per row, when the file has a `group` column. */
-  groups?: string[];
-  /** 1-based line of each row in the file, for error messages. */
-  lines: Int32Array;
-}
-
-/** What {@link readPredictionsCsv} returns. */
-export interface PredictionsFile {
-  file: string;
-  classNames: string[];
-  /** Every row, in file order. */
-  all: PredictionsSplit;
-  /** Rows grouped by the `split` column, each in file order (only `all` when there is no such column). */
-  splits: Record<string, PredictionsSplit>;
-}
-
 const KNOWN = ['id', 'label', 'pred', 'confidence', 'split', 'group'] as const;
 
 /**
  * Reads a predictions CSV with a header row and columns `id`, `label`, `pred` plus optional
  * `confidence` (the model's probability of the true class), `split` and `group` (any order,
  * case-insensitive; other columns are ignored). `label` and `pred` are class names or integer
- * class ids. Rows of each split keep their file order, so they line up with that split's embedding
- * file (row i of `val.npy` <-> the i-th `val` row). Errors name the file and line: a missing
+ * class ids. Returns the same table as `predict()` — `id, split, label, className, pred, predName,
+ * correct, confidence[, group]` — in file order (a file without a `split` column gets split `''`),
+ * carrying its class vocabulary, so `splitInput(preds, loadNpy('val.npy'), { split: 'val' })` lines up
+ * the i-th `val` row with row i of the embedding file. Errors name the file and line: a missing
  * column, an empty id, label or prediction, an unknown class, a confidence that is not a number in
  * [0, 1], or an id repeated within a split.
  *
@@ -57,18 +34,16 @@ const KNOWN = ['id', 'label', 'pred', 'confidence', 'split', 'group'] as const;
  * ```ts
  * // predictions.csv:  id,split,label,pred,confidence
  * //                   img/001.png,val,cat,dog,0.12
- * const p = readPredictionsCsv('predictions.csv');
- * const dirs = new FailureDirections().setPreprocess(loadNpy('train.npy'));
- * dirs.fit(loadNpy('val.npy'), p.splits.val.labels, p.splits.val.preds, { classNames: p.classNames });
- * const scores = dirs.scores({ latents: loadNpy('test.npy'), ...p.splits.test });
+ * const preds = fd.readPredictionsCsv('predictions.csv');
+ * const valInput = fd.splitInput(preds, fd.loadNpy('val.npy'), { split: 'val' });
  * ```
  */
-export function readPredictionsCsv(file: string, opts: ReadPredictionsOptions = {}): PredictionsFile {
+export function readPredictionsCsv(file: string, opts: ReadPredictionsOptions = {}): aq.ColumnTable {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`readPredictionsCsv: cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`readPredictionsCsv: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   const rows = parseCsv(text, file);
   if (rows.length === 0) throw new Error(`${file}: empty file (expected a header row with id,label,pred)`);
@@ -123,41 +98,29 @@ export function readPredictionsCsv(file: string, opts: ReadPredictionsOptions = 
         confidences[i] = v;
       }
     }
-    splitOf[i] = col.split !== undefined ? cell(r, 'split', true) : 'all';
+    splitOf[i] = col.split !== undefined ? cell(r, 'split', true) : '';
     if (groups) groups[i] = cell(r, 'group', false);
   }
 
-  const take = (name: string, rowsOf: number[], checkIds: boolean): PredictionsSplit => {
-    if (checkIds) {
-      const seen = new Map<string, number>();
-      for (const i of rowsOf) {
-        const prev = seen.get(ids[i]);
-        if (prev !== undefined) throw new Error(`${file}: line ${lines[i]}: id '${ids[i]}' already appears on line ${lines[prev]}${col.split === undefined ? '' : ` in split '${name}'`}`);
-        seen.set(ids[i], i);
-      }
-    }
-    const s: PredictionsSplit = {
-      split: name,
-      ids: rowsOf.map((i) => ids[i]),
-      labels: Int32Array.from(rowsOf, (i) => labels[i]),
-      preds: Int32Array.from(rowsOf, (i) => preds[i]),
-      confidences: Float64Array.from(rowsOf, (i) => confidences[i]),
-      lines: Int32Array.from(rowsOf, (i) => lines[i]),
-    };
-    if (groups) s.groups = rowsOf.map((i) => groups[i]);
-    return s;
-  };
-  const order = new Map<string, number[]>();
+  const firstLine = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    let list = order.get(splitOf[i]);
-    if (!list) order.set(splitOf[i], (list = []));
-    list.push(i);
+    const key = `${splitOf[i]}\u0000${ids[i]}`;
+    const prev = firstLine.get(key);
+    if (prev !== undefined) throw new Error(`${file}: line ${lines[i]}: id '${ids[i]}' already appears on line ${lines[prev]}${col.split === undefined ? '' : ` in split '${splitOf[i]}'`}`);
+    firstLine.set(key, i);
   }
-  const splits: Record<string, PredictionsSplit> = {};
-  for (const [name, list] of order) splits[name] = take(name, list, true);
-  // With a split column an id may appear once per split; `all` keeps every row in file order.
-  const all = col.split === undefined && splits.all ? splits.all : take('all', Array.from({ length: n }, (_, i) => i), false);
-  return { file, classNames, all, splits };
+  const columns: Record<string, ArrayLike<unknown>> = {
+    id: ids,
+    split: splitOf,
+    label: labels,
+    className: Array.from(labels, (c) => classNames[c]),
+    pred: preds,
+    predName: Array.from(preds, (c) => classNames[c]),
+    correct: Array.from(labels, (c, i) => c === preds[i]),
+    confidence: confidences,
+  };
+  if (groups) columns.group = groups;
+  return attachClassNames(aq.table(columns as Record<string, unknown[]>), classNames);
 }
 
 /** Integer ids when every value is an integer, else the sorted distinct names. */

@@ -73,12 +73,12 @@ const TEST_PART = { start: 60000, end: 70000 };
  *
  * @example
  * ```ts
- * const { train, test, protocol } = await rareSubclass({ seed: 0 });
+ * const { train, test, protocol } = fd.rareSubclass({ seed: 0 });
  * protocol.hidden;                                         // ['Sandal', 'Coat', 'Shirt']
  * test.groups!.filter((g) => g === 'Shirt').length;       // ~7% of the 'everyday' test images
  * ```
  */
-export async function rareSubclass(opts: RareSubclassOptions = {}): Promise<RareSubclassSplits> {
+export function rareSubclass(opts: RareSubclassOptions = {}): RareSubclassSplits {
   const what = 'rareSubclass';
   const { trainShare = 0.04, evalShare = 0.07, seed = 0 } = opts;
   const superclasses = opts.superclasses ?? RARE_SUPERCLASSES;
@@ -89,7 +89,7 @@ export async function rareSubclass(opts: RareSubclassOptions = {}): Promise<Rare
   const sizes = resolveSizes(what, DEFAULT_SIZES, opts.sizes);
   const superOf = validateSuperclasses(superclasses, what);
   const hiddenOf = superclasses.map((s) => FASHION_MNIST_CLASSES.indexOf(s.hidden));
-  const corpus = await loadFashionMnist({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
+  const corpus = loadFashionMnist({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
 
   const pool = (range: { start: number; end: number }) => {
     const rows: number[] = [];

@@ -23,7 +23,8 @@ export interface RenderSpec {
  *
  * @example
  * ```ts
- * renderRgb(gray, 0, 28, rgb, 0, { tint: [1, 0, 0], scale: 0.6, dx: -5, dy: 0, rot180: false });
+ * const rgb = new Float32Array(28 * 28 * 3);
+ * renderRgb(split.images, 0, 28, rgb, 0, { tint: [1, 0, 0], scale: 0.6, dx: -5, dy: 0, rot180: false });
  * ```
  */
 export function renderRgb(src: Uint8Array, srcOffset: number, size: number, out: Float32Array, outOffset: number, spec: RenderSpec): void {

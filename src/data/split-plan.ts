@@ -1,7 +1,7 @@
 /**
  * Shared plumbing for the benchmark builders: split sizes and independent seeded streams.
  */
-import { Random } from '../random';
+import { Random } from '../util/random';
 
 /** Names of the splits a benchmark produces. */
 export type SplitName = 'train' | 'val' | 'unlabeled' | 'test';

@@ -4,7 +4,7 @@ import type { CorpusLoadOptions } from './corpus-cache';
 import { loadMnist } from './load-mnist';
 import { renderRgb, type RenderSpec } from './render';
 import { checkProb, resolveSizes, SplitName, SplitSizes, streamFor } from './split-plan';
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 
 /** A drawing attribute {@link spuriousAttribute} can tie to the label. */
 export type SpuriousAttributeName = 'size' | 'position';
@@ -90,12 +90,12 @@ const VALUES: Record<SpuriousAttributeName, [string, string]> = { size: ['large'
  *
  * @example
  * ```ts
- * const { train, test, protocol } = await spuriousAttribute({ attribute: 'size', seed: 0 });
+ * const { train, test, protocol } = fd.spuriousAttribute({ attribute: 'size', seed: 0 });
  * protocol.values;                                               // ['large', 'small']
  * test.groups!.filter((g, i) => test.labels[i] === 0 && g === 'small').length; // ~70 of ~1000
  * ```
  */
-export async function spuriousAttribute(opts: SpuriousAttributeOptions = {}): Promise<SpuriousAttributeSplits> {
+export function spuriousAttribute(opts: SpuriousAttributeOptions = {}): SpuriousAttributeSplits {
   const what = 'spuriousAttribute';
   if (opts == null || typeof opts !== 'object') throw new TypeError(`${what}: pass options, e.g. { attribute: 'size', seed: 0 }`);
   const { attribute = 'size', trainCorr = [0.55, 0.97] as [number, number], evalCorr = 0.93, noise = 0, seed = 0 } = opts;
@@ -107,7 +107,7 @@ export async function spuriousAttribute(opts: SpuriousAttributeOptions = {}): Pr
   checkProb(what, 'noise', noise);
   if (!Number.isFinite(seed)) throw new RangeError(`${what}: seed must be a finite number, got ${seed}`);
   const sizes = resolveSizes(what, DEFAULT_SIZES, opts.sizes);
-  const corpus = await loadMnist({ part: 'analysis', ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
+  const corpus = loadMnist({ part: 'analysis', ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
   const total = sizes.train + sizes.val + sizes.unlabeled + sizes.test;
   const n = corpus.labels.length;
   if (total > n) throw new RangeError(`${what}: sizes add up to ${total} images but the MNIST analysis range holds ${n}`);

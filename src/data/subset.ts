@@ -11,15 +11,38 @@ export interface IndexRange {
 }
 
 /**
+ * Label of an image whose class is not known (an unlabeled pool), as in scikit-learn's
+ * semi-supervised estimators (`LabelSpreading`, `SelfTrainingClassifier`).
+ *
+ * @example
+ * ```ts
+ * const { unlabeled } = await fd.fromManifest('data/manifest.csv');
+ * const known = Array.from(unlabeled!.labels).filter((l) => l !== fd.UNLABELED).length;
+ * ```
+ */
+export const UNLABELED = -1;
+
+/** Options of {@link assertDataset}. */
+export interface AssertDatasetOptions {
+  /**
+   * Accept images whose label is {@link UNLABELED} (-1), for uses that need no true class (embedding).
+   * Default false: every label must be a class id.
+   */
+  unlabeled?: boolean;
+}
+
+/**
  * Checks that `ds` is a consistent {@link ImageDataset} (array lengths, label range) and returns it;
- * throws naming `what` and the offending field or row otherwise.
+ * throws naming `what` and the offending field or row otherwise. An unlabeled image (label -1, e.g.
+ * from a manifest row with an empty label in an unlabeled split) passes only with `{ unlabeled: true }`.
  *
  * @example
  * ```ts
  * assertDataset(split, 'train');
+ * assertDataset(splits.unlabeled!, 'pool', { unlabeled: true }); // labels may be -1
  * ```
  */
-export function assertDataset(ds: ImageDataset, what = ds?.name ?? 'dataset'): ImageDataset {
+export function assertDataset(ds: ImageDataset, what = ds?.name ?? 'dataset', opts: AssertDatasetOptions = {}): ImageDataset {
   if (ds == null || typeof ds !== 'object') throw new TypeError(`${what}: expected an ImageDataset, got ${ds}`);
   const { height, width, channels } = ds;
   for (const [k, v] of [['height', height], ['width', width], ['channels', channels]] as const) {
@@ -31,12 +54,18 @@ export function assertDataset(ds: ImageDataset, what = ds?.name ?? 'dataset'): I
   if (ds.images.length !== n * height * width * channels) {
     throw new RangeError(`${what}: images has ${ds.images.length} bytes, expected ${n} x ${height} x ${width} x ${channels}`);
   }
-  if (!Array.isArray(ds.classNames) || ds.classNames.length === 0) throw new TypeError(`${what}: classNames must be a non-empty array`);
+  if (!Array.isArray(ds.classNames)) throw new TypeError(`${what}: classNames must be an array`);
+  const allUnlabeled = opts.unlabeled === true && ds.labels.every((l) => l === UNLABELED);
+  if (ds.classNames.length === 0 && !allUnlabeled) throw new TypeError(`${what}: classNames must be a non-empty array`);
   if (ds.ids.length !== n) throw new RangeError(`${what}: ${ds.ids.length} ids for ${n} images`);
   if (ds.groups && ds.groups.length !== n) throw new RangeError(`${what}: ${ds.groups.length} groups for ${n} images`);
   const k = ds.classNames.length;
   for (let i = 0; i < n; i++) {
     const l = ds.labels[i];
+    if (l === UNLABELED) {
+      if (opts.unlabeled === true) continue;
+      throw new RangeError(`${what}: row ${i} (id ${ds.ids[i]}) is unlabeled (label -1); this step needs a true class for every image`);
+    }
     if (!(l >= 0 && l < k)) throw new RangeError(`${what}: row ${i} (id ${ds.ids[i]}) has label ${l}, outside 0..${k - 1}`);
   }
   return ds;
@@ -48,7 +77,7 @@ export function assertDataset(ds: ImageDataset, what = ds?.name ?? 'dataset'): I
  *
  * @example
  * ```ts
- * const first100 = subset(train, Array.from({ length: 100 }, (_, i) => i), 'train[:100]');
+ * const first100 = fd.subset(train, Array.from({ length: 100 }, (_, i) => i), 'train[:100]');
  * ```
  */
 export function subset(ds: ImageDataset, positions: ArrayLike<number>, name: string | undefined = ds.name): ImageDataset {
@@ -79,6 +108,7 @@ export function subset(ds: ImageDataset, positions: ArrayLike<number>, name: str
  *
  * @example
  * ```ts
+ * const mnist = await fd.loadMnist();
  * const rows = positionsInRanges(mnist, RESERVED.mnist.analysis);
  * ```
  */
@@ -106,7 +136,7 @@ export function positionsInRanges(ds: ImageDataset, ranges: IndexRange | readonl
  *
  * @example
  * ```ts
- * const corpus = await loadMnist();
+ * const corpus = fd.loadMnist();
  * const encoderImages = takeRanges(corpus, RESERVED.mnist.encoder); // ids 8000..9999
  * ```
  */
@@ -119,7 +149,7 @@ export function takeRanges(ds: ImageDataset, ranges: IndexRange | readonly Index
  *
  * @example
  * ```ts
- * const all = concatDatasets([train, val], 'train+val');
+ * const all = fd.concatDatasets([train, val], 'train+val');
  * ```
  */
 export function concatDatasets(parts: ImageDataset[], name?: string): ImageDataset {

@@ -6,8 +6,8 @@
  * labels allows), and seeded random scores. Every ranking here follows the library's convention:
  * the **lowest** value is the most suspicious.
  */
-import { assertMatrix, type Matrix } from '../matrix';
-import { Random } from '../random';
+import { assertMatrix, type Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 
 /** A baseline ranking. */
 export type BaselineMethod = 'confidence' | 'maxSoftmax' | 'entropy' | 'random';
@@ -25,8 +25,8 @@ function checkProbs(probs: Matrix, caller: string): void {
  *
  * @example
  * ```ts
- * const { probs } = await fd.predictArrays(model, pool);
- * fd.maxSoftmax(probs); // Float64Array, one value per pool image
+ * const { probs } = await fd.predictArrays(model, test);
+ * fd.maxSoftmax(probs); // Float64Array, one value per test image
  * ```
  */
 export function maxSoftmax(probs: Matrix): Float64Array {
@@ -84,7 +84,8 @@ export interface BaselineInputs {
  *
  * @example
  * ```ts
- * const s = fd.baselineScores('entropy', { probs: pred.probs }); // rank pool images, most uncertain first
+ * const { probs } = await fd.predictArrays(model, test);
+ * const s = baselineScores('entropy', { probs }); // most uncertain first
  * ```
  */
 export function baselineScores(method: BaselineMethod, inputs: BaselineInputs): Float64Array {

@@ -9,8 +9,9 @@
 import * as aq from 'arquero';
 import type { ImageDataset } from '../data/image-dataset';
 import { isJointEncoder, type Encoder, type JointEncoder } from '../embed/encoder';
-import type { Matrix } from '../matrix';
-import type { DirectionsTable, FailureDirections } from './failure-directions';
+import type { Matrix } from '../util/matrix';
+import type { FailureDirections } from './failure-directions';
+import type { ScoresTable } from './scores-table';
 
 /** One candidate caption and the slot values it was built from. */
 export interface CaptionCandidate {
@@ -57,7 +58,7 @@ export function fillCaption(template: string, slots: { adj?: string | null; noun
  *
  * @example
  * ```ts
- * captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'], prepositions: [null, 'on the left'] })
+ * fd.captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'], prepositions: [null, 'on the left'] })
  *   .map((c) => c.caption);
  * // ['a photo of a digit', 'a photo of a digit on the left', 'a photo of a red digit', ...]
  * ```
@@ -153,11 +154,10 @@ function toCandidates(candidates: readonly (CaptionCandidate | string)[], caller
  *
  * @example
  * ```ts
- * const enc = await jointEncoder();
- * const fd = new FailureDirections().setPreprocess(await enc.embedImages(train));
- * fd.fit(await enc.embedImages(val), val.labels, preds, { classNames: val.classNames });
- * const cands = captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green', 'blue'] });
- * (await rankCaptions(fd, enc, 0, cands, { reference: 'a photo of a digit' })).print(5);
+ * const joint = await fd.jointEncoder();
+ * const a = await fd.analyze({ model, encoder: joint, train, val, test });
+ * const cands = fd.captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green', 'blue'] });
+ * const captions = await fd.rankCaptions(a.dirs, joint, 0, cands, { reference: 'a photo of a digit' });
  * ```
  */
 export async function rankCaptions(
@@ -166,7 +166,7 @@ export async function rankCaptions(
   classId: number,
   candidates: readonly (CaptionCandidate | string)[],
   options: RankCaptionsOptions = {},
-): Promise<DirectionsTable> {
+): Promise<ScoresTable> {
   const caller = 'rankCaptions';
   const enc = requireJoint(encoder, caller);
   if (fit == null || typeof fit.decisionFunction !== 'function' || typeof fit.direction !== 'function') {
@@ -178,7 +178,7 @@ export async function rankCaptions(
   if (dir.length !== enc.dim) {
     throw new RangeError(`${caller}: the failure directions were fit on ${dir.length}-d embeddings but '${enc.name}' embeds into ${enc.dim} dimensions; fit on this encoder's image embeddings`);
   }
-  const className = fit.classNames_?.[classId] ?? String(classId);
+  const className = fit.classNames_[classId] ?? String(classId);
   const reference = options.reference ?? fillCaption(CAPTION_TEMPLATE, { noun: className });
   const texts = cands.map((c) => c.caption);
   const n = texts.length;
@@ -194,8 +194,7 @@ export async function rankCaptions(
       for (let j = 0; j < d; j++) diff[i * d + j] = emb.data[o + j] - emb.data[j];
     }
   }
-  const labels = new Int32Array(n).fill(classId);
-  const score = fit.decisionFunction({ data: diff, rows: n, cols: d }, labels);
+  const score = fit.decisionFunction({ data: diff, rows: n, cols: d }, classId);
   const unknownOf = (t: string): string | null => {
     const u = enc.unknownWords ? enc.unknownWords(t) : [];
     return u.length ? u.join(' ') : null;
@@ -280,8 +279,8 @@ export interface RetrieveByCaptionOptions {
 export interface CaptionRetrieval {
   caption: string;
   k: number;
-  /** The k nearest images: `rank, index, id, label, className, similarity, pred, correct` (+ `group`). */
-  table: DirectionsTable;
+  /** The k nearest images: `rank, index, id, label, className, similarity, pred, predName, correct` (+ `group`). */
+  table: ScoresTable;
   /** The model's accuracy on the k images (NaN without predictions). */
   accuracy: number;
   /** The model's accuracy on the whole split (or on `classId`'s images), for comparison (NaN without predictions). */
@@ -319,10 +318,10 @@ function predictionsOf(p: RetrieveByCaptionOptions['predictions'], n: number, ca
  *
  * @example
  * ```ts
- * const r = await retrieveByCaption(enc, 'a photo of a green digit', test, 50, { predictions: preds, classId: 0 });
+ * const r = await fd.retrieveByCaption(joint, 'a photo of a green digit', test, 50, { predictions: a.predictions.test, classId: 0 });
  * r.accuracy;      // accuracy on the 50 greenest-looking digits of class 0
  * r.splitAccuracy; // vs the class overall
- * r.table.print();
+ * fd.imageStrip(test, r.table);
  * ```
  */
 export async function retrieveByCaption(
@@ -381,6 +380,7 @@ export async function retrieveByCaption(
     className: top.map((i) => split.classNames[split.labels[i]] ?? null),
     similarity: Float64Array.from(top, (i) => sim[i]),
     pred: top.map((i) => (preds ? preds[i] : null)),
+    predName: top.map((i) => (preds ? (split.classNames[preds[i]] ?? null) : null)),
     correct: top.map((i) => (preds ? preds[i] === split.labels[i] : null)),
   };
   if (split.groups) cols.group = top.map((i) => split.groups![i]);

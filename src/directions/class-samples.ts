@@ -1,84 +1,82 @@
 /**
- * One class's samples of a split, seen through that class's failure direction: the rows, their
- * preprocessed embeddings, scores and outcomes, in the shape the projection plot and the C slider
- * take.
+ * One class's rows of a scores table, seen through that class's failure direction: their
+ * preprocessed embeddings, the direction, current scores and outcomes, row-aligned with the table's
+ * own columns. What the projection plot and the C slider draw.
  */
-import { takeRows } from '../matrix';
-import type { Matrix } from '../matrix';
+import { takeRows } from '../util/matrix';
+import type { Matrix } from '../util/matrix';
 import type { FailureDirections } from './failure-directions';
-import type { SplitInput } from './split-input';
+import { scoresSource, type ScoresTable } from './scores-table';
+import { ClassRef, dataColumn, resolveClass } from './table-views';
 
-/** What {@link classSamples} returns: row-aligned arrays over the class's samples, in split order. */
+/** What {@link classSamples} returns: arrays over the class's rows, in the table's order. */
 export interface ClassSamples {
   classId: number;
   className: string;
-  /** Positions of the class's samples in the split. */
+  /** Positions of the rows in the scored input (and in the original scores table). */
   rows: Int32Array;
   /** Their embeddings after the fit's preprocessing (train whitening, L2 normalisation). */
   latents: Matrix;
   /** The class's failure direction (unit normal of its SVM) in the same space. */
   direction: Float32Array;
-  /** SVM decision values under the class's current SVM (negative = failure side). */
+  /** Decision values under the class's current SVM (after any refit; negative = failure side). */
   scores: Float64Array;
   /** 1 where the model was right, 0 where wrong (all 1 without predictions: see `hasPredictions`). */
   correct: Uint8Array;
   hasPredictions: boolean;
-  ids: Array<string | number>;
-  /** True class name per sample. */
-  labels: string[];
-  /** Predicted class name per sample (absent without predictions). */
-  preds?: string[];
-  groups?: Array<string | number | null>;
+  /** Values of any column of the table, for these rows. */
+  column(name: string): unknown[];
 }
 
 /**
- * The samples of class `classId` in a split (as built by `splitInput`), placed in the fitted space
- * of `fit`: preprocessed embeddings, the class's direction, scores, correctness, ids, label and
- * prediction names and groups. Feeds `projectionPlot` directly, and `cSliderPlot` through
- * `fit.fitPath(classId)` scored on `latents`. Throws when the class has no SVM (naming its status) or
- * no samples in the split.
+ * The rows of class `classId` in `table` (a scores table from `dirs.scores(input)`, or a filtered /
+ * ordered view of one), placed in the fitted space of `dirs`. Throws when the table has no link to
+ * its input (reified or joined tables), when the class has no direction (naming its status), or
+ * when the table has no rows of the class.
  *
  * @example
  * ```ts
- * const test0 = classSamples(dirs, 0, splitInput(test, zTest, predTest));
- * projectionPlot(test0, { colorBy: 'group' });
- * const scoresPerC = dirs.fitPath(0).map((svm) => svm.decisionFunction(test0.latents));
- * cSliderPlot({ Cs: dirs.options.Cs, scoresPerC, correct: test0.correct, ids: test0.ids, groups: test0.groups });
+ * const s = classSamples(dirs, scores, 0);
+ * s.latents.rows === s.scores.length; // true
  * ```
  */
-export function classSamples(fit: FailureDirections, classId: number, input: SplitInput): ClassSamples {
+export function classSamples(dirs: FailureDirections, table: ScoresTable, classId?: ClassRef): ClassSamples {
   const caller = 'classSamples';
-  if (input == null || input.latents == null || input.labels == null) throw new TypeError(`${caller}: expected a split input {latents, labels, ...} (see splitInput), got ${input}`);
-  const direction = fit.direction(classId); // throws for an unfitted model or a class without an SVM
-  const names = fit.classNames_!;
-  const { latents, labels } = input;
-  const n = labels.length;
-  if (latents.rows !== n) throw new RangeError(`${caller}: the input has ${n} labels but ${latents.rows} latent rows`);
-  const rowList: number[] = [];
-  for (let i = 0; i < n; i++) if (labels[i] === classId) rowList.push(i);
-  const where = input.split ? ` of split '${typeof input.split === 'string' ? input.split : 'input'}'` : '';
-  if (rowList.length === 0) throw new RangeError(`${caller}: class ${classId} ('${names[classId]}') has no samples${where}`);
-  const rows = Int32Array.from(rowList);
-  const z = fit.preprocess(takeRows(latents, rows));
-  const svm = fit.svms_![classId]!;
-  const scores = svm.decisionFunction(z);
-  const preds = input.preds;
+  const src = scoresSource(table);
+  if (!src) {
+    throw new Error(`${caller}: this table is not (a view of) a scores table from dirs.scores(input): its rows cannot be traced back to their embeddings. Filter, order, slice or select the scores table instead of reifying, joining or concatenating it.`);
+  }
+  const label = dataColumn(table, 'label', caller) as (row: number) => number;
+  let c: number;
+  if (classId === undefined) {
+    const present = [...new Set(Array.from(src.rows, (r) => label(r)))];
+    if (present.length !== 1) throw new Error(`${caller}: the table holds ${present.length} classes; pass classId`);
+    c = present[0];
+  } else {
+    c = resolveClass(table, classId, caller);
+  }
+  const direction = dirs.direction(c); // throws for an unfitted model or a class without a direction
+  const names = dirs.classNames_;
+  const keep = Array.from(src.rows).filter((r) => label(r) === c);
+  if (keep.length === 0) throw new RangeError(`${caller}: the table has no rows of class ${c} ('${names[c]}')`);
+  const rows = Int32Array.from(keep);
+  const z = dirs.preprocess(takeRows(src.input.latents, rows));
+  const scores = dirs.svms_[c]!.decisionFunction(z);
+  const preds = src.input.preds;
   const correct = new Uint8Array(rows.length);
-  for (let k = 0; k < rows.length; k++) correct[k] = preds ? (preds[rows[k]] === classId ? 1 : 0) : 1;
-  const nameOf = (c: number) => names[c] ?? String(c);
-  const out: ClassSamples = {
-    classId,
-    className: nameOf(classId),
+  for (let k = 0; k < rows.length; k++) correct[k] = preds ? (preds[rows[k]] === c ? 1 : 0) : 1;
+  return {
+    classId: c,
+    className: names[c] ?? String(c),
     rows,
     latents: z,
     direction,
     scores,
     correct,
     hasPredictions: !!preds,
-    ids: Array.from(rows, (r) => (input.ids ? input.ids[r] : r)),
-    labels: Array.from(rows, () => nameOf(classId)),
+    column(name: string): unknown[] {
+      const get = dataColumn(table, name, caller);
+      return keep.map((r) => get(r));
+    },
   };
-  if (preds) out.preds = Array.from(rows, (r) => nameOf(preds[r]));
-  if (input.groups) out.groups = Array.from(rows, (r) => input.groups![r]);
-  return out;
 }

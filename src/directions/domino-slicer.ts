@@ -35,10 +35,11 @@
  */
 import { PCA } from 'ml-pca';
 import { kmeans } from 'ml-kmeans';
-import type { Matrix } from '../matrix';
-import { Random } from '../random';
+import type { Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 import { EncodedArray, decodeFloat64, decodeInt32, encodeArray } from '../svm/codec';
 import { checkMatrix } from '../svm/validate';
+import { NotFittedError } from '../util/errors';
 
 /** Constructor options of {@link DominoSlicer} (defaults as in Domino's public code). */
 export interface DominoSlicerOptions {
@@ -127,7 +128,7 @@ export interface DominoSlicerJSON {
 const EPS = 2.220446049250313e-16;
 
 function notFitted(what: string): never {
-  throw new Error(`DominoSlicer.${what}: this DominoSlicer is not fitted yet; call fit(latents, { labels, probs }) first`);
+  throw new NotFittedError(`DominoSlicer.${what}: this DominoSlicer is not fitted yet; call fit(latents, { labels, probs }) first`);
 }
 
 /**
@@ -145,9 +146,10 @@ function notFitted(what: string): never {
  *
  * @example
  * ```ts
- * const p = await fd.predictArrays(model, val);
- * const slicer = new fd.DominoSlicer({ nSlices: 5, seed: 0 }).fit(zVal, { labels: val.labels, probs: p.probs });
+ * const pVal = await fd.predictArrays(model, val);
+ * const slicer = new fd.DominoSlicer({ nSlices: 5, seed: 0 }).fit(zVal, { labels: val.labels, probs: pVal.probs });
  * slicer.slices_;                                  // components behind the slices, most error-dense first
+ * const pTest = await fd.predictArrays(model, test);
  * const q = slicer.predictProba(zTest, { labels: test.labels, probs: pTest.probs }); // n x 5
  * ```
  */
@@ -284,7 +286,7 @@ export class DominoSlicer {
    *
    * @example
    * ```ts
-   * const slicer = new fd.DominoSlicer({ seed: 0 }).fit(zVal, { labels: val.labels, probs: pVal.probs });
+   * const slicer = new fd.DominoSlicer({ seed: 0 }).fit(zVal, { labels: val.labels, probs: (await fd.predictArrays(model, val)).probs });
    * ```
    */
   fit(latents: Matrix, targets: DominoTargets): this {
@@ -364,8 +366,9 @@ export class DominoSlicer {
    *
    * @example
    * ```ts
-   * const q = slicer.predictProba(zTest, { labels: test.labels, probs: pTest.probs });
-   * q[i * slicer.nSlices + 0]; // image i's probability of the most error-dense slice
+   * const slicer = new fd.DominoSlicer({ seed: 0 }).fit(zVal, { labels: val.labels, probs: (await fd.predictArrays(model, val)).probs });
+   * const q = slicer.predictProba(zTest, { labels: test.labels, probs: (await fd.predictArrays(model, test)).probs });
+   * q[0 * slicer.nSlices + 0]; // test image 0's probability of the most error-dense slice
    * ```
    */
   predictProba(latents: Matrix, targets: DominoTargets = {}): Float64Array {
@@ -384,7 +387,8 @@ export class DominoSlicer {
    *
    * @example
    * ```ts
-   * const slice = slicer.predict(zTest, { labels: test.labels, probs: pTest.probs }); // Int32Array
+   * const slicer = new fd.DominoSlicer({ seed: 0 }).fit(zVal, { labels: val.labels, probs: (await fd.predictArrays(model, val)).probs });
+   * const slice = slicer.predict(zTest); // Int32Array; without labels / probs their terms drop out
    * ```
    */
   predict(latents: Matrix, targets: DominoTargets = {}): Int32Array {
@@ -405,7 +409,8 @@ export class DominoSlicer {
    *
    * @example
    * ```ts
-   * const post = slicer.componentProba(zTest, { labels: test.labels, probs: pTest.probs });
+   * const slicer = new fd.DominoSlicer({ seed: 0 }).fit(zVal, { labels: val.labels, probs: (await fd.predictArrays(model, val)).probs });
+   * const post = slicer.componentProba(zTest, { labels: test.labels }); // n x nMixtureComponents
    * ```
    */
   componentProba(latents: Matrix, targets: DominoTargets = {}, caller = 'DominoSlicer.componentProba'): Float64Array {
@@ -465,6 +470,7 @@ export class DominoSlicer {
    *
    * @example
    * ```ts
+   * const slicer = new fd.DominoSlicer({ seed: 0 }).fit(zVal, { labels: val.labels, probs: (await fd.predictArrays(model, val)).probs });
    * const again = fd.DominoSlicer.fromJSON(JSON.parse(JSON.stringify(slicer.toJSON())));
    * ```
    */
@@ -500,6 +506,7 @@ export class DominoSlicer {
    *
    * @example
    * ```ts
+   * import * as fs from 'node:fs';
    * const slicer = fd.DominoSlicer.fromJSON(JSON.parse(fs.readFileSync('slicer.json', 'utf8')));
    * ```
    */

@@ -2,7 +2,7 @@ import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { auroc, averagePrecision, flagPrecisionRecall, precisionAtKScore } from '../metrics';
 import type { Mask } from '../metrics';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import { BASELINE_METHODS, baselineScores, type BaselineMethod } from './baselines';
 
 /**
@@ -138,11 +138,12 @@ function checkKs(ks: number[]): number[] {
  *
  * @example
  * ```ts
- * const scores = fd.scores(splits.test);          // Arquero table, one row per sample
- * evaluateRanking(scores).print();                // detecting errors, per class
- * evaluateRanking(scores, { group: 'disagrees', ks: [10, 50], seed: 1 }).print();
- * // label-free baselines need the class probabilities, rankings of your own go by name:
- * evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'], probs: pred.probs, rankings: { domino } });
+ * const scores = dirs.scores(testInput);             // Arquero table, one row per sample
+ * fd.evaluateRanking(scores);                          // detecting errors, per class
+ * fd.evaluateRanking(scores, { group: 'disagrees', ks: [10, 50], seed: 1 });
+ * // label-free baselines read the class probabilities; rankings of your own go by name
+ * const domino = new Float64Array(scores.numRows());   // e.g. minus each image's Domino slice probability
+ * fd.evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'], probs: testInput.probs, rankings: { domino } });
  * ```
  */
 export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOptions = {}): ColumnTable {

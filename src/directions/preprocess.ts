@@ -2,7 +2,7 @@
  * The paper's embedding preprocessing (`SVMPreProcessing`): whiten every feature with the train
  * split's mean and standard deviation, then scale each row to unit L2 norm.
  */
-import { Matrix } from '../matrix';
+import { Matrix } from '../util/matrix';
 import { EncodedArray, decodeFloat64, encodeArray } from '../svm/codec';
 import { checkMatrix } from '../svm/validate';
 
@@ -35,8 +35,8 @@ export interface PreprocessorJSON {
  *
  * @example
  * ```ts
- * const pre = new Preprocessor().fit(trainLatents);
- * const z = pre.transform(valLatents); // Matrix, rows of unit norm
+ * const pre = new Preprocessor().fit(zTrain);
+ * const z = pre.transform(zVal); // Matrix, rows of unit norm
  * ```
  */
 export class Preprocessor {
@@ -64,7 +64,7 @@ export class Preprocessor {
    *
    * @example
    * ```ts
-   * new Preprocessor().fit(trainLatents).std_;
+   * new Preprocessor().fit(zTrain).std_;
    * ```
    */
   fit(train: Matrix): this {
@@ -101,7 +101,8 @@ export class Preprocessor {
    *
    * @example
    * ```ts
-   * const z = pre.transform(latents);
+   * const pre = new Preprocessor().fit(zTrain);
+ * const z = pre.transform(zTest);
    * ```
    */
   transform(latents: Matrix): Matrix {
@@ -147,11 +148,12 @@ export class Preprocessor {
    *
    * @example
    * ```ts
-   * const pre2 = Preprocessor.fromJSON(JSON.parse(JSON.stringify(pre)));
+   * const pre = new Preprocessor().fit(zTrain);
+ * const pre2 = Preprocessor.fromJSON(JSON.parse(JSON.stringify(pre)));
    * ```
    */
   static fromJSON(j: PreprocessorJSON): Preprocessor {
-    if (j == null || j.type !== 'Preprocessor') throw new TypeError(`Preprocessor.fromJSON: not a Preprocessor (type ${j && (j as any).type})`);
+    if (j == null || j.type !== 'Preprocessor') throw new TypeError(`Preprocessor.fromJSON: not a Preprocessor (type ${j && (j as { type?: unknown }).type})`);
     const p = new Preprocessor({ whiten: j.whiten, normalize: j.normalize });
     if (j.mean && j.std) {
       p.mean_ = decodeFloat64(j.mean, 'Preprocessor.fromJSON: mean');

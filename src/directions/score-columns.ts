@@ -3,7 +3,7 @@
  * Arquero's `table.array(name)` is typed `any[] | TypedArray`, which TypeScript will not pass where
  * `ArrayLike<number>` is expected.
  */
-import type { DirectionsTable } from './failure-directions';
+import type { ScoresTable as DirectionsTable } from './scores-table';
 
 /** The columns of a scores table (see `FailureDirections.scores`), typed, row-aligned. */
 export interface ScoreColumns {
@@ -37,8 +37,7 @@ export interface ScoreColumns {
  * @example
  * ```ts
  * const cols = scoreColumns(scores);
- * scoreHistogram(cols, { title: 'Test scores' });
- * precisionAtK({ svm: cols.score, confidence: cols.confidence, target: cols.correct.map((c) => 1 - c) });
+ * fd.auroc(cols.score, cols.correct.map((c) => 1 - c)); // how well the scores rank the errors
  * ```
  */
 export function scoreColumns(table: DirectionsTable): ScoreColumns {

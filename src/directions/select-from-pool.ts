@@ -6,8 +6,8 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { assertMatrix, type Matrix } from '../matrix';
-import { Random } from '../random';
+import { assertMatrix, type Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 import { baselineScores } from './baselines';
 
 /**
@@ -15,7 +15,7 @@ import { baselineScores } from './baselines';
  * e.g. a fitted `FailureDirections`.
  */
 export interface ClassScorer {
-  decisionFunction(latents: Matrix, labels: ArrayLike<number>): ArrayLike<number>;
+  decisionFunction(input: { latents: Matrix; labels: ArrayLike<number> }): ArrayLike<number>;
 }
 
 /**
@@ -123,10 +123,13 @@ function positionsByClass(labels: ArrayLike<number>): Map<number, number[]> {
  *
  * @example
  * ```ts
- * const pool = { ...splits.unlabeled, latents: await embed(encoder, splits.unlabeled) };
- * const sel = selectFromPool(fd, pool, { perClass: 50, by: 'svm' });
- * const byEntropy = selectFromPool(null, { ...splits.unlabeled, probs: pred.probs }, { perClass: 50, by: 'entropy' });
- * const augmented = concatDatasets([splits.train, subset(splits.unlabeled, sel.indices)]);
+ * const unlabeled = splits.unlabeled!;
+ * const pool = { ...unlabeled, latents: await fd.embed(encoder, unlabeled) };
+ * const sel = fd.selectFromPool(dirs, pool, { perClass: 50, by: 'svm' });
+ * const augmented = fd.concatDatasets([splits.train, fd.subset(unlabeled, sel.indices)]);
+ * // label-free: the base model's class probabilities on the pool, most uncertain first
+ * const { probs } = await fd.predictArrays(model, unlabeled);
+ * const byEntropy = fd.selectFromPool(null, { ...unlabeled, probs }, { perClass: 50, by: 'entropy' });
  * ```
  */
 export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, options: SelectFromPoolOptions): PoolSelection {
@@ -144,7 +147,7 @@ export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, opt
   if (scores === undefined && pool.latents && fit) {
     assertMatrix(pool.latents, 'selectFromPool: pool.latents');
     if (pool.latents.rows !== n) throw new RangeError(`selectFromPool: pool.latents has ${pool.latents.rows} rows for ${n} labels`);
-    scores = fit.decisionFunction(pool.latents, pool.labels);
+    scores = fit.decisionFunction({ latents: pool.latents, labels: pool.labels });
   }
   if (by === 'svm' && scores === undefined) {
     throw new TypeError(`selectFromPool: by 'svm' needs a fitted scorer and pool.latents, or pool.scores`);

@@ -4,7 +4,7 @@
  * that emphasise the training images on the failure side of their class's direction.
  */
 import type { ColumnTable } from 'arquero';
-import { assertMatrix, type Matrix } from '../matrix';
+import { assertMatrix, type Matrix } from '../util/matrix';
 import type { ClassScorer } from './select-from-pool';
 
 /** How flagged (score < threshold) training examples gain weight. */
@@ -50,7 +50,7 @@ function resolveScores(fit: ClassScorer | null, s: TrainScores): { scores: Array
     if (!fit) throw new TypeError('upweight: scoring train latents needs a fitted scorer (fit is null)');
     assertMatrix(s.latents, 'upweight: train latents');
     if (s.latents.rows !== s.labels.length) throw new RangeError(`upweight: train latents have ${s.latents.rows} rows for ${s.labels.length} labels`);
-    return { scores: fit.decisionFunction(s.latents, s.labels), labels: s.labels };
+    return { scores: fit.decisionFunction({ latents: s.latents, labels: s.labels }), labels: s.labels };
   }
   throw new TypeError('upweight: trainScores must be a scores table, {scores, labels} or {latents, labels}');
 }
@@ -80,9 +80,9 @@ const SCHEMES: readonly UpweightScheme[] = ['balanced', 'overweight', 'soft'];
  *
  * @example
  * ```ts
- * const trainScores = fd.scores({ latents: zTrain, labels: train.labels, split: 'train' });
- * const w = upweight(fd, trainScores, { scheme: 'balanced' });
- * const model = await trainClassifier(train, { epochs: 5, seed: 0, sampleWeights: w });
+ * const trainScores = dirs.scores(trainInput);
+ * const w = fd.upweight(dirs, trainScores, { scheme: 'balanced' });
+ * const retrained = await fd.trainClassifier(train, { epochs: 5, seed: 0, sampleWeights: w });
  * ```
  */
 export function upweight(fit: ClassScorer | null, trainScores: TrainScores, options: UpweightOptions = {}): Float32Array {

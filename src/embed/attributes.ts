@@ -22,7 +22,7 @@ export interface PixelStats {
  *
  * @example
  * ```ts
- * const s = measurePixels(gray, i * 784, 28, 28);
+ * const s = measurePixels(split.images, 5 * 784, 28, 28); // image 5 of a 28x28 grayscale split
  * s.thickness; // ~2..5 for MNIST strokes
  * ```
  */

@@ -7,7 +7,7 @@
  * the one caption drawn for that image. The same phrase tables define the vocabulary
  * ({@link captionVocabulary}), so no trained word is missing and no untrained word slips in.
  */
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 
 /** Tint names, index = the `colour` fact. `plain` is an untinted (grayscale) image. */
 export const COLOURS = ['plain', 'red', 'green', 'blue', 'yellow', 'purple', 'cyan', 'orange'] as const;
@@ -244,7 +244,7 @@ const MENTION_P = {
  * @example
  * ```ts
  * const facts = Int8Array.from([17, 2, 0, 0, 2, 3, 3, 0, 0]); // a green sneaker, full size, centred
- * generateCaption(facts, new Random(1)).text; // e.g. 'a photo of a green sneaker'
+ * generateCaption(facts, new fd.Random(1)).text; // e.g. 'a photo of a green sneaker'
  * ```
  */
 export function generateCaption(facts: Facts, rng: Random): GeneratedCaption {
@@ -316,7 +316,7 @@ const HYPHENATED_WORDS = new Set(['t-shirt']);
  *
  * @example
  * ```ts
- * captionVocabulary().includes('sneaker'); // true
+ * captionVocabulary(tokenize).includes('sneaker'); // true
  * ```
  */
 export function captionVocabulary(tokenize: (s: string) => string[]): string[] {

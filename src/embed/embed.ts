@@ -5,9 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImageDataset } from '../data/image-dataset';
-import { cacheDir, hashParts } from '../data/cache';
+import { hashParts } from '../util/hash';
+import { cacheDir } from '../util/paths';
 import { assertDataset } from '../data/subset';
-import { assertMatrix, Matrix } from '../matrix';
+import { assertMatrix, Matrix } from '../util/matrix';
 import type { Encoder } from './encoder';
 import { loadNpy, saveNpy } from './npy';
 
@@ -41,7 +42,7 @@ export function datasetHash(split: ImageDataset): string {
  *
  * @example
  * ```ts
- * embeddingCachePath(modelEncoder(model), test); // '.../data/cache/embeddings/3f9c....npy'
+ * embeddingCachePath(fd.modelEncoder(model), test); // '.../data/cache/embeddings/3f9c....npy'
  * ```
  */
 export function embeddingCachePath(encoder: Encoder, split: ImageDataset, dir: string = path.join(cacheDir(), 'embeddings')): string {
@@ -57,14 +58,14 @@ export function embeddingCachePath(encoder: Encoder, split: ImageDataset, dir: s
  *
  * @example
  * ```ts
- * const enc = modelEncoder(model);
- * const zTrain = await embed(enc, train);
- * const zVal = await embed(enc, val, { batchSize: 512 });
+ * const enc = fd.modelEncoder(model);
+ * const zTrain = await fd.embed(enc, train);
+ * const zVal = await fd.embed(enc, val, { batchSize: 512 });
  * ```
  */
 export async function embed(encoder: Encoder, split: ImageDataset, opts: EmbedCallOptions = {}): Promise<Matrix> {
   if (encoder == null || typeof encoder.embedImages !== 'function') throw new TypeError('embed: expected an Encoder (e.g. modelEncoder(model))');
-  assertDataset(split, split.name ?? 'split');
+  assertDataset(split, split.name ?? 'split', { unlabeled: true }); // embedding needs no labels
   const { batchSize = 256, cache = true } = opts;
   const file = cache === false ? undefined : embeddingCachePath(encoder, split, typeof cache === 'string' ? path.resolve(cache) : undefined);
   if (file && fs.existsSync(file)) {

@@ -7,7 +7,7 @@ import { loadFashionMnist } from '../data/load-fashion-mnist';
 import { loadMnist } from '../data/load-mnist';
 import type { CorpusLoadOptions } from '../data/corpus-cache';
 import { subset } from '../data/subset';
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { TrainingPool, type PoolOptions } from './training-pool';
 
 /** Options of {@link encoderPool}. */
@@ -40,8 +40,8 @@ export interface EncoderPool {
  */
 export async function encoderPool(options: EncoderPoolOptions = {}): Promise<EncoderPool> {
   const load = options.cacheDir ? { cacheDir: options.cacheDir } : {};
-  const digits = await loadMnist({ ...load, part: 'encoder' });
-  const fashion = await loadFashionMnist({ ...load, part: 'encoder' });
+  const digits = loadMnist({ ...load, part: 'encoder' });
+  const fashion = loadFashionMnist({ ...load, part: 'encoder' });
   const every = options.holdoutEvery ?? 20;
   // The corpora are interleaved by class, so a periodic pick would hold out one class only: draw
   // the monitor images at random (fixed seed, independent of the training seed).

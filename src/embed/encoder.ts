@@ -1,4 +1,4 @@
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import type { ImageDataset } from '../data/image-dataset';
 
 /** Options every encoder's `embedImages` understands. */
@@ -13,7 +13,7 @@ export interface EmbedOptions {
  *
  * @example
  * ```ts
- * const enc: Encoder = modelEncoder(model);
+ * const enc: fd.Encoder = fd.modelEncoder(model);
  * const z = await enc.embedImages(split); // z.rows === split.labels.length
  * ```
  */
@@ -34,7 +34,7 @@ export interface Encoder {
  *
  * @example
  * ```ts
- * const enc = await jointEncoder();
+ * const enc = await fd.jointEncoder();
  * const t = await enc.embedTexts(['a photo of a red digit']);
  * ```
  */
@@ -52,7 +52,7 @@ export interface JointEncoder extends Encoder {
  *
  * @example
  * ```ts
- * if (!isJointEncoder(enc)) throw new Error('captioning needs a joint image-text encoder');
+ * if (!isJointEncoder(encoder)) throw new Error('captioning needs a joint image-text encoder');
  * ```
  */
 export function isJointEncoder(e: Encoder): e is JointEncoder {

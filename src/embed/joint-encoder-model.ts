@@ -11,7 +11,7 @@
  * Tensors never leave this module's callers in `src/embed/`: the public facade returns Matrix.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 import { Vocabulary } from './tokenizer';
 
 /** Shape of the network. */

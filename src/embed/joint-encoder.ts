@@ -5,15 +5,16 @@
  * SHA-256 of the weights, training provenance) and one little-endian Float32 binary. They are read
  * offline from the package (works from `src/` under tsx and from `dist/` after the build).
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { hashParts, packageRoot, writeFileAtomic } from '../data/cache';
+import { writeFileAtomic } from '../util/fs-atomic';
+import { hashParts, sha256Hex } from '../util/hash';
+import { packageRoot } from '../util/paths';
 import type { ImageDataset } from '../data/image-dataset';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import { ensureBackend } from '../model/backend';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import type { EmbedOptions, JointEncoder } from './encoder';
 import { bagOfWords, JointEncoderNetwork, weightShapes, type JointEncoderConfig } from './joint-encoder-model';
 
@@ -51,7 +52,7 @@ export function defaultEncoderDir(): string {
  *
  * @example
  * ```ts
- * saveJointEncoder(await jointEncoder(), '/tmp/my-encoder'); // or a freshly trained network
+ * saveJointEncoder(await fd.jointEncoder(), '/tmp/my-encoder'); // or a freshly trained network
  * ```
  */
 export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncoder, dir: string, training?: Record<string, unknown>): JointEncoderManifest {
@@ -76,7 +77,7 @@ export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncode
     config: network.config,
     vocabulary: [...network.vocabulary.words],
     weightsFile: WEIGHTS,
-    weightsSha256: hashBytes(bytes),
+    weightsSha256: sha256Hex(bytes),
     weights: layout,
     ...(training ? { training } : {}),
   };
@@ -85,9 +86,6 @@ export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncode
   return manifest;
 }
 
-function hashBytes(bytes: Uint8Array): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
-}
 
 /** Reads and checks a manifest and its weights; throws naming the file and the problem. */
 export function readJointEncoderFiles(dir: string): { manifest: JointEncoderManifest; weights: Map<string, Float32Array> } {
@@ -97,8 +95,8 @@ export function readJointEncoderFiles(dir: string): { manifest: JointEncoderMani
     manifest = JSON.parse(fs.readFileSync(mfile, 'utf8'));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`joint encoder: ${mfile} not found (train one with \`npm run train:encoder\`, or pass {dir})`);
-    throw new Error(`joint encoder: ${mfile} is not valid JSON (${err.message})`);
+    if (err.code === 'ENOENT') throw new Error(`joint encoder: ${mfile} not found (train one with \`npm run train:encoder\`, or pass {dir})`, { cause: e });
+    throw new Error(`joint encoder: ${mfile} is not valid JSON (${err.message})`, { cause: e });
   }
   if (manifest.format !== JOINT_ENCODER_FORMAT || manifest.version !== 1) {
     throw new Error(`joint encoder: ${mfile} is not a ${JOINT_ENCODER_FORMAT} v1 manifest (format ${manifest.format}, version ${manifest.version})`);
@@ -111,7 +109,7 @@ export function readJointEncoderFiles(dir: string): { manifest: JointEncoderMani
     throw new Error(`joint encoder: weights file ${wfile} named by ${mfile} is missing`);
   }
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  const sha = hashBytes(bytes);
+  const sha = sha256Hex(bytes);
   if (sha !== manifest.weightsSha256) {
     throw new Error(`joint encoder: ${wfile} is corrupt or stale: SHA-256 ${sha.slice(0, 12)}... but ${MANIFEST} expects ${manifest.weightsSha256.slice(0, 12)}...`);
   }
@@ -162,7 +160,7 @@ const loaded = new Map<string, Promise<LoadedJointEncoder>>();
  *
  * @example
  * ```ts
- * const enc = await jointEncoder();
+ * const enc = await fd.jointEncoder();
  * const img = await enc.embedImages(test);                       // Matrix, test.labels.length x 64
  * const txt = await enc.embedTexts(['a photo of a red digit']);  // Matrix, 1 x 64
  * ```
@@ -188,7 +186,8 @@ export function jointEncoder(options: JointEncoderOptions = {}): Promise<LoadedJ
  *
  * @example
  * ```ts
- * const enc = wrapNetwork(network, manifest);
+ * const { network } = await trainJointEncoder((await encoderPool()).pool, { seed: 0, epochs: 1 });
+ * const enc = wrapNetwork(network, (await fd.jointEncoder()).manifest);
  * ```
  */
 export function wrapNetwork(network: JointEncoderNetwork, manifest: JointEncoderManifest, onDispose?: () => void): LoadedJointEncoder {

@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { ensureBackend } from '../model/backend';
 import { FEATURE_LAYER } from '../model/architectures';
 import { modelWeightsHash } from '../model/model-weights-hash';
@@ -84,9 +84,9 @@ function penultimateNode(model: tf.GraphModel): string {
  *
  * @example
  * ```ts
- * const enc = modelEncoder(model);                  // layer 'features', 128-d
- * const z = await embed(enc, test);                 // Matrix test.size x 128, cached on disk
- * const convEnc = modelEncoder(model, { layer: 'conv2', pool: 'avg' }); // 32-d
+ * const enc = fd.modelEncoder(model);                  // layer 'features', 128-d
+ * const z = await fd.embed(enc, test);                 // Matrix test.size x 128, cached on disk
+ * const convEnc = fd.modelEncoder(model, { layer: 'conv2', pool: 'avg' }); // 32-d
  * ```
  */
 export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): ModelEncoder {
@@ -151,7 +151,7 @@ export function modelEncoder(model: AnyModel, opts: ModelEncoderOptions = {}): M
     // cache never mixes their last bits.
     cacheKey: `model-weights:${weightsHash}|layer:${layer}|pool:${pool}|scale:${opts.scale ?? ''}|offset:${opts.offset ?? ''}|runtime:${onnxModel ? 'onnx' : 'tfjs'}`,
     async embedImages(split: ImageDataset, eopts: EmbedOptions = {}): Promise<Matrix> {
-      assertDataset(split, split.name ?? 'split');
+      assertDataset(split, split.name ?? 'split', { unlabeled: true }); // embedding needs no labels
       const batchSize = eopts.batchSize ?? 256;
       if (onnxModel && onnxSpec && split.height === onnxSpec.height && split.width === onnxSpec.width && split.channels === onnxSpec.channels) {
         session ??= OnnxEmbedder.create(onnxModel, threads);

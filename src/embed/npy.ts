@@ -4,8 +4,8 @@
  * Spec: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
 import * as fs from 'node:fs';
-import { writeFileAtomic } from '../data/cache';
-import type { Matrix } from '../matrix';
+import { writeFileAtomic } from '../util/fs-atomic';
+import type { Matrix } from '../util/matrix';
 
 /** Element types this reader/writer handles, in NumPy's descr notation without byte order. */
 export type NpyDtype = 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
@@ -109,7 +109,7 @@ export function readNpy(file: string): NpyArray {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
   }
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) throw new Error(`${file} is not a .npy file (bad magic)`);
   const major = buf[6];
@@ -155,7 +155,7 @@ export function readNpy(file: string): NpyArray {
  *
  * @example
  * ```ts
- * const clip = loadNpy('clip_val.npy'); // { data: Float32Array, rows: 5000, cols: 512 }
+ * const clip = fd.loadNpy('clip_val.npy'); // { data: Float32Array, rows: 5000, cols: 512 }
  * ```
  */
 export function loadNpy(file: string): Matrix {
@@ -176,8 +176,8 @@ export function loadNpy(file: string): Matrix {
  *
  * @example
  * ```ts
- * saveNpy('embeddings.npy', z);             // np.load('embeddings.npy').shape == (z.rows, z.cols)
- * saveNpy('labels.npy', { data: split.labels, shape: [split.labels.length], dtype: 'i4' });
+ * fd.saveNpy('embeddings.npy', zTest);         // np.load('embeddings.npy').shape == (zTest.rows, zTest.cols)
+ * fd.saveNpy('labels.npy', { data: split.labels, shape: [split.labels.length], dtype: 'i4' });
  * ```
  */
 export function saveNpy(file: string, array: Matrix | NpyArray): void {

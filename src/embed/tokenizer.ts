@@ -32,7 +32,7 @@ const VARIANTS: Record<string, string> = {
 export function tokenize(text: string): string[] {
   if (typeof text !== 'string') throw new TypeError(`tokenize: expected a string, got ${typeof text}`);
   const out: string[] = [];
-  for (const raw of text.toLowerCase().split(/[^a-z0-9'\-]+/)) {
+  for (const raw of text.toLowerCase().split(/[^a-z0-9'-]+/)) {
     const w = raw.replace(/^[-']+|[-']+$/g, '');
     if (w.length > 0) out.push(w);
   }

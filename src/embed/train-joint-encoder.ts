@@ -11,8 +11,8 @@
  * decay; decoupled weight decay on kernels and word vectors only. Fixed epoch budget, no early stop.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '../random';
-import { progress } from '../progress';
+import { Random } from '../util/random';
+import { progress } from '../util/progress';
 import { captionHolds, captionVocabulary } from './caption-templates';
 import { bagOfWords, dense, DEFAULT_CONFIG, initialWeights, JointEncoderNetwork, type JointEncoderConfig } from './joint-encoder-model';
 import { tokenize, Vocabulary } from './tokenizer';
@@ -98,6 +98,7 @@ function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar 
  *
  * @example
  * ```ts
+ * const { pool } = await encoderPool();
  * const { network, history } = await trainJointEncoder(pool, { seed: 0, epochs: 12 });
  * ```
  */

@@ -3,7 +3,7 @@
  * epoch with a random tint, size, placement and orientation, each paired with a caption drawn from
  * the facts of that rendering (see `caption-templates.ts`).
  */
-import type { Random } from '../random';
+import type { Random } from '../util/random';
 import { measurePixels, quantile, renderRgb, type RenderSpec } from './attributes';
 import { COLOURS, FACT, SLOT, FACT_SLOTS, generateCaption, type Facts, type Mention } from './caption-templates';
 
@@ -73,7 +73,8 @@ export interface PoolBatch {
  *
  * @example
  * ```ts
- * const pool = new TrainingPool({ images, size: 28, groups });
+ * const pool = new TrainingPool({ images: split.images, size: 28, groups: Int32Array.from(split.labels) });
+ * const rng = new fd.Random(0);
  * const order = pool.epochOrder(rng);
  * const batch = pool.render(order.subarray(0, 128), rng);
  * batch.captions[0]; // e.g. 'a photo of a small green seven on the left'

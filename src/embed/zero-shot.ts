@@ -3,7 +3,7 @@
  * ("a photo of a {class}") embedding is most similar (cosine), as in CLIP.
  */
 import type { ImageDataset } from '../data/image-dataset';
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import type { JointEncoder } from './encoder';
 
 /** Result of zero-shot classification. */
@@ -24,7 +24,8 @@ export interface ZeroShotResult {
  *
  * @example
  * ```ts
- * const preds = nearestPrompt(imageLatents, promptLatents);
+ * const enc = await fd.jointEncoder();
+ * const preds = nearestPrompt(await enc.embedImages(test), await enc.embedTexts(['a red digit', 'a green digit']));
  * ```
  */
 export function nearestPrompt(images: Matrix, prompts: Matrix): Int32Array {
@@ -95,8 +96,10 @@ export interface ZeroShotOptions {
  *
  * @example
  * ```ts
- * const enc = await jointEncoder();
- * const { accuracy } = await zeroShotClassify(enc, fashionTest); // ~0.8+
+ * const enc = await fd.jointEncoder();
+ * const fashion = await fd.loadFashionMnist();
+ * const fashionTest = fd.subset(fashion, positionsInRanges(fashion, { start: 60000, end: 70000 }), 'test');
+ * const { accuracy } = await fd.zeroShotClassify(enc, fashionTest); // ~0.8+
  * ```
  */
 export async function zeroShotClassify(encoder: JointEncoder, split: ImageDataset, options: ZeroShotOptions = {}): Promise<ZeroShotResult> {

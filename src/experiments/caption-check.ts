@@ -59,12 +59,12 @@ interface AnyProtocol {
  *
  * @example
  * ```ts
- * const spec = captionSpecFor(await coloredMnist({ trainCorr: 0.95 }));
+ * const spec = captionSpecFor(fd.coloredMnist({ trainCorr: 0.95 }));
  * spec!.target(0); // 'green': 'digit 0-4' is red in train, so its minority is green
  * ```
  */
-export function captionSpecFor(splits: { protocol?: unknown }): CaptionSpec | null {
-  const p = splits.protocol as AnyProtocol | undefined;
+export function captionSpecFor(splits: object): CaptionSpec | null {
+  const p = (splits as { protocol?: AnyProtocol }).protocol;
   if (!p) return null;
   if (p.tint) {
     const minority = [p.tint.label1, p.tint.label0];
@@ -89,7 +89,7 @@ export function captionSpecFor(splits: { protocol?: unknown }): CaptionSpec | nu
  *
  * @example
  * ```ts
- * const outcomes = await checkCaptions(dirs, await jointEncoder(), captionSpecFor(splits)!);
+ * const outcomes = await checkCaptions(dirs, joint, captionSpecFor(splits)!);
  * outcomes.filter((o) => o.success).length;
  * ```
  */

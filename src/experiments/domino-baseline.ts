@@ -12,7 +12,7 @@
  * - **top** (`'dominoTop'`): Domino's own first slice, the most error-dense component, no ground
  *   truth: what a user gets without looking.
  */
-import type { Matrix } from '../matrix';
+import type { Matrix } from '../util/matrix';
 import { averagePrecision } from '../metrics';
 import { DominoSlicer, type DominoSlicerOptions } from '../directions/domino-slicer';
 
@@ -46,9 +46,11 @@ function byClass(labels: ArrayLike<number>): Map<number, number[]> {
  *
  * @example
  * ```ts
- * const dom = new PerClassDomino({ seed: 0 }).fit({ latents: zVal, labels: val.labels, probs: pVal.probs });
- * const slice = dom.matchSlices({ latents: zVal, labels: val.labels, probs: pVal.probs }, isMinorityVal);
- * const scores = dom.scores({ latents: zTest, labels: test.labels, probs: pTest.probs }, slice); // lowest = hardest
+ * const v = { latents: zVal, labels: val.labels, probs: (await fd.predictArrays(model, val)).probs };
+ * const dom = new PerClassDomino({ seed: 0 }).fit(v);
+ * const slice = dom.matchSlices(v, Uint8Array.from(val.groups!, (g) => (g === 'small' ? 1 : 0)));
+ * const t = { latents: zTest, labels: test.labels, probs: (await fd.predictArrays(model, test)).probs };
+ * const hardestFirst = dom.scores(t, slice); // lowest = most likely in the matched slice
  * ```
  */
 export class PerClassDomino {

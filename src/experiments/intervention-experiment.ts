@@ -26,14 +26,15 @@
 import type { ColumnTable } from 'arquero';
 import type { ImageDataset, DatasetSplits } from '../data/image-dataset';
 import { concatDatasets, subset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { ensureBackend, trainClassifier, predictArrays, type Arch } from '../model';
 import type { Predictions } from '../model/predict';
 import { embed, modelEncoder, jointEncoder, type Encoder, type JointEncoder } from '../embed';
 import { flagPrecisionRecall, groupAccuracy } from '../metrics';
 import { evaluateRanking } from '../directions/evaluate-ranking';
 import { FailureDirections, type FailureDirectionsOptions } from '../directions/failure-directions';
+import { splitInput } from '../directions/split-input';
 import { minorityGroups, minorityMask, type MinorityGroups } from '../directions/minority-groups';
 import { selectFromPool } from '../directions/select-from-pool';
 import { upweight, type UpweightScheme } from '../directions/upweight';
@@ -229,7 +230,8 @@ function cellKey(split: ImageDataset, i: number): string {
  *
  * @example
  * ```ts
- * const acc = accuracySummary(test, correct, minorityMask(test, minority));
+ * const { correct } = await fd.predictArrays(model, test);
+ * const acc = accuracySummary(test, correct, minorityMask(test, minorityGroups(train, [test])));
  * ```
  */
 export function accuracySummary(split: ImageDataset, correct: ArrayLike<number>, isMinority: ArrayLike<number>): AccuracySummary {
@@ -300,8 +302,7 @@ type SplitKey = 'train' | 'val' | 'pool' | 'test';
  *
  * @example
  * ```ts
- * import { interventionExperiment } from 'failure-directions/experiments';
- * const splits = await fd.spuriousAttribute({ seed: 0 });
+ * const splits = fd.spuriousAttribute({ seed: 0 });
  * const { result } = await interventionExperiment(splits, { seed: 0, epochs: 5, perClass: 0.25 });
  * result.ranking.filter((r) => r.target === 'minority');       // SVM vs Domino vs baselines, per space
  * result.selection.find((s) => s.by === 'svm' && s.space === 'joint')!.worstGroupAccuracy;
@@ -387,13 +388,9 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
   // 2. Per space: directions, Domino, rankings, flags, captions.
   for (const space of spaces) {
     const z = Z[space];
-    const fd = await timed(`fit:${space}`, () => {
-      const d = new FailureDirections({ seed, ...(options.svm ?? {}) });
-      d.setPreprocess(z.train);
-      return d.fit(z.val, val.labels, P.val.pred, { classNames: val.classNames });
-    });
-    const scoresOf = (k: SplitKey, name: string) =>
-      fd.scores({ latents: z[k], labels: splitOf[k].labels, preds: P[k].pred, confidences: P[k].confidence, ids: splitOf[k].ids, groups: splitOf[k].groups, split: name }).assign({ isMinority: Array.from(mask[k], (v) => v === 1) });
+    const inputOf = (k: SplitKey) => splitInput(splitOf[k], z[k], P[k]);
+    const fd = await timed(`fit:${space}`, () => new FailureDirections({ seed, ...(options.svm ?? {}) }).setPreprocess(z.train).fit(inputOf('val')));
+    const scoresOf = (k: SplitKey, name: string) => fd.scores({ ...inputOf(k), split: name }).assign({ isMinority: Array.from(mask[k], (v) => v === 1) });
     const testScores = scoresOf('test', 'test');
     const poolScores = scoresOf('pool', 'unlabeled');
     const trainScores = scoresOf('train', 'train');
@@ -413,16 +410,16 @@ export async function interventionExperiment(splits: DatasetSplits, options: Int
     }));
     const first = space === spaces[0];
     for (const target of ['minority', 'errors'] as const) {
-      const rows = rankingTables[target].objects() as Array<Record<string, any>>;
+      const rows = rankingTables[target].objects() as Array<Record<string, number | string | null>>;
       for (const method of EXPERIMENT_METHODS) {
         const spaceBound = SPACE_METHODS.includes(method);
         if (!spaceBound && !first) continue; // the baselines use no embedding: report them once
         const all = rows.find((r) => r.method === method && r.className === 'all' && r.class == null);
         if (!all) continue;
-        const perClassRows = rows.filter((r) => r.method === method && r.class != null && Number.isFinite(r.auroc));
+        const perClassRows = rows.filter((r) => r.method === method && r.class != null && Number.isFinite(r.auroc as number));
         const p: Record<string, number> = {};
-        for (const k of ks) p[String(k)] = all[`precision@${k}`];
-        ranking.push({ target, method, space: spaceBound ? space : null, auroc: all.auroc, ap: all.ap, precisionAtK: p, classes: perClassRows.length });
+        for (const k of ks) p[String(k)] = all[`precision@${k}`] as number;
+        ranking.push({ target, method, space: spaceBound ? space : null, auroc: all.auroc as number, ap: all.ap as number, precisionAtK: p, classes: perClassRows.length });
       }
       flags.push({ ...flagSummary(testScores, target), space });
     }

@@ -16,6 +16,8 @@ import type { InterventionResult } from './intervention-experiment';
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
+ * const runs = [(await interventionExperiment(fd.spuriousAttribute({ seed: 0 }), { seed: 0 })).result];
  * const t = interventionTable(runs);
  * t.groupby('setting', 'arm').rollup({ wg: aq.op.mean('worstGroupAccuracy'), sd: aq.op.stdev('worstGroupAccuracy') });
  * ```
@@ -63,6 +65,8 @@ export function interventionTable(results: InterventionResult[]): ColumnTable {
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
+ * const runs = [(await interventionExperiment(fd.spuriousAttribute({ seed: 0 }), { seed: 0 })).result];
  * rankingSummaryTable(runs).filter((d) => d.target === 'minority').groupby('method', 'space').rollup({ ap: aq.op.mean('ap') });
  * ```
  */
@@ -92,6 +96,8 @@ export function rankingSummaryTable(results: InterventionResult[]): ColumnTable 
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
+ * const runs = [(await interventionExperiment(fd.spuriousAttribute({ seed: 0 }), { seed: 0 })).result];
  * captionTable(runs).groupby('setting').rollup({ success: aq.op.mean('success') });
  * ```
  */

@@ -13,8 +13,8 @@ import { argsortAscending, Mask, rankedInput, RankingOptions, Scores } from './i
  * @example
  * ```ts
  * // errors (target 1) have the lowest SVM scores: perfect detection
- * auroc(new Float64Array([-2, -1, 0.5, 1]), new Uint8Array([1, 1, 0, 0])); // 1
- * auroc(new Float64Array([0.9, 0.8, 0.1]), [true, false, false], { positive: 'high' }); // 1
+ * fd.auroc(new Float64Array([-2, -1, 0.5, 1]), new Uint8Array([1, 1, 0, 0])); // 1
+ * fd.auroc(new Float64Array([0.9, 0.8, 0.1]), [true, false, false], { positive: 'high' }); // 1
  * ```
  */
 export function auroc(scores: Scores, target: Mask, opts?: RankingOptions): number {

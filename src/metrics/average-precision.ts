@@ -13,7 +13,7 @@ import { argsortAscending, Mask, rankedInput, RankingOptions, Scores } from './i
  * @example
  * ```ts
  * // ranked hardest first: pos, neg, pos -> (1/2) * 1 + (1/2) * (2/3)
- * averagePrecision(new Float64Array([-3, -2, -1]), new Uint8Array([1, 0, 1])); // 0.8333
+ * fd.averagePrecision(new Float64Array([-3, -2, -1]), new Uint8Array([1, 0, 1])); // 0.8333
  * ```
  */
 export function averagePrecision(scores: Scores, target: Mask, opts?: RankingOptions): number {

@@ -20,7 +20,7 @@ function labelKey(v: unknown, i: number, caller: string, name: string): number |
  * @example
  * ```ts
  * // class 0: 2 of 3 right, class 1: 1 of 1 right -> (2/3 + 1) / 2
- * balancedAccuracy(new Uint8Array([0, 0, 0, 1]), new Uint8Array([0, 0, 1, 1])); // 0.8333
+ * fd.balancedAccuracy(new Uint8Array([0, 0, 0, 1]), new Uint8Array([0, 0, 1, 1])); // 0.8333
  * ```
  */
 export function balancedAccuracy(yTrue: ArrayLike<Label>, yPred: ArrayLike<Label>): number {

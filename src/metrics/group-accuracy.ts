@@ -29,7 +29,7 @@ function compareKeys(a: GroupKey, b: GroupKey): number {
  *
  * @example
  * ```ts
- * groupAccuracy(new Uint8Array([1, 0, 1, 1]), ['a', 'a', 'b', 'b']);
+ * fd.groupAccuracy(new Uint8Array([1, 0, 1, 1]), ['a', 'a', 'b', 'b']);
  * // [{ group: 'a', n: 2, nCorrect: 1, accuracy: 0.5 }, { group: 'b', n: 2, nCorrect: 2, accuracy: 1 }]
  * ```
  */
@@ -66,7 +66,7 @@ export interface WorstGroupOptions {
  *
  * @example
  * ```ts
- * worstGroupAccuracy(new Uint8Array([1, 0, 1, 1]), ['a', 'a', 'b', 'b']); // 0.5
+ * fd.worstGroupAccuracy(new Uint8Array([1, 0, 1, 1]), ['a', 'a', 'b', 'b']); // 0.5
  * ```
  */
 export function worstGroupAccuracy(correct: Mask, groups: ArrayLike<GroupKey | null | undefined>, opts: WorstGroupOptions = {}): number {

@@ -53,7 +53,7 @@ function cumulativeHits(scores: Scores, target: Mask, maxK: number, opts: Rankin
  * @example
  * ```ts
  * // lowest two scores: one error (target 1) and one correct sample -> 0.5
- * precisionAtKScore(new Float64Array([-1, -0.5, 2, 3]), new Uint8Array([1, 0, 1, 0]), 2); // 0.5
+ * fd.precisionAtKScore(new Float64Array([-1, -0.5, 2, 3]), new Uint8Array([1, 0, 1, 0]), 2); // 0.5
  * ```
  */
 export function precisionAtKScore(scores: Scores, target: Mask, k: number, opts?: RankingOptions): number {
@@ -100,7 +100,8 @@ export interface PrecisionAtKCurve {
  *
  * @example
  * ```ts
- * const c = precisionAtKCurve(svmScores, errorsMask, 100);
+ * const errors = Array.from(scores.array('correct') as ArrayLike<boolean>, (ok) => !ok);
+ * const c = precisionAtKCurve(scores.array('score') as ArrayLike<number>, errors, 100);
  * c.precision[9]; // precision@10
  * ```
  */

@@ -13,7 +13,7 @@ export type Arch = 'small-cnn' | 'mlp';
  *
  * @example
  * ```ts
- * modelEncoder(model, { layer: FEATURE_LAYER });
+ * fd.modelEncoder(model, { layer: FEATURE_LAYER });
  * ```
  */
 export const FEATURE_LAYER = 'features';
@@ -22,7 +22,7 @@ export const FEATURE_LAYER = 'features';
  *
  * @example
  * ```ts
- * modelEncoder(model, { layer: LOGITS_LAYER }); // K-d logits as the embedding
+ * fd.modelEncoder(model, { layer: LOGITS_LAYER }); // K-d logits as the embedding
  * ```
  */
 export const LOGITS_LAYER = 'logits';

@@ -26,7 +26,6 @@ const attempts: string[] = [];
 
 /** `require` that bundlers do not follow, for packages that may be absent. */
 function optionalRequire(name: string): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const req = module.require.bind(module);
   return req(name);
 }
@@ -73,7 +72,7 @@ async function tryWasm(): Promise<boolean> {
  * the glue, so Node prints a screen of minified wasm loader source instead of the user's stack.
  * Remove the handlers it added (they do nothing else in Node).
  */
-function dropEmscriptenHandlers(before: { uncaughtException: Function[]; unhandledRejection: Function[] }): void {
+function dropEmscriptenHandlers(before: { uncaughtException: readonly unknown[]; unhandledRejection: readonly unknown[] }): void {
   for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
     for (const l of (process as NodeJS.EventEmitter).listeners(ev)) {
       if (!before[ev].includes(l)) (process as NodeJS.EventEmitter).removeListener(ev, l as (...a: unknown[]) => void);
@@ -106,8 +105,8 @@ async function choose(prefer?: BackendChoice): Promise<string> {
  *
  * @example
  * ```ts
- * await ensureBackend(); // 'wasm' on a machine without tfjs-node
- * backendName();         // 'wasm'
+ * await fd.ensureBackend(); // 'wasm' on a machine without tfjs-node
+ * fd.backendName();         // 'wasm'
  * ```
  */
 export function ensureBackend(opts: EnsureBackendOptions = {}): Promise<string> {
@@ -131,8 +130,8 @@ export function ensureBackend(opts: EnsureBackendOptions = {}): Promise<string> 
  *
  * @example
  * ```ts
- * await ensureBackend();
- * console.log(`training on ${backendName()}`);
+ * await fd.ensureBackend();
+ * console.log(`training on ${fd.backendName()}`);
  * ```
  */
 export function backendName(): string | undefined {
@@ -144,7 +143,7 @@ export function backendName(): string | undefined {
  *
  * @example
  * ```ts
- * await ensureBackend();
+ * await fd.ensureBackend();
  * backendReport(); // { backend: 'wasm', detail: '...', skipped: ['@tensorflow/tfjs-node-gpu: not loadable (...)', ...] }
  * ```
  */

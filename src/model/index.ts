@@ -5,6 +5,7 @@ export * from './model-input';
 export * from './train-classifier';
 export * from './predict';
 export * from './model-io';
+export { Keras3FormatError, keras3Markers } from './keras-format';
 export * from './model-weights-hash';
 export { exportOnnx, OnnxUnsupportedError } from './onnx/export';
 export type { OnnxExportOptions } from './onnx/export';

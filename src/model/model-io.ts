@@ -7,8 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../data/cache';
+import { writeFileAtomic } from '../util/fs-atomic';
 import { ensureBackend } from './backend';
+import { assertNotKeras3 } from './keras-format';
 import type { AnyModel } from './model-input';
 
 const WEIGHTS_FILE = 'weights.bin';
@@ -42,6 +43,7 @@ function specBytes(specs: tf.io.WeightsManifestEntry[]): number {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs';
  * await model.save(fileSystemHandler('/tmp/my-model'));
  * const again = await tf.loadLayersModel(fileSystemHandler('/tmp/my-model'));
  * ```
@@ -73,15 +75,17 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       try {
         text = fs.readFileSync(jsonPath, 'utf8');
       } catch (e) {
-        throw new Error(`cannot read model file ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        throw new Error(`cannot read model file ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
       }
       let modelJson: tf.io.ModelJSON;
       try {
         modelJson = JSON.parse(text) as tf.io.ModelJSON;
       } catch (e) {
-        throw new Error(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
+        throw new Error(`${jsonPath} is not valid JSON: ${(e as Error).message}`, { cause: e });
       }
       if (modelJson == null || typeof modelJson !== 'object' || modelJson.modelTopology == null) throw new Error(`${jsonPath} has no modelTopology: not a tfjs model.json`);
+      // tfjs's own error for these is a bare "InputLayer should be passed either a batchInputShape or an inputShape".
+      assertNotKeras3(modelJson, jsonPath);
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const buffers: Uint8Array[] = [];
         for (const group of manifest) {
@@ -91,7 +95,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
             try {
               groupBuffers.push(fs.readFileSync(f));
             } catch (e) {
-              throw new Error(`cannot read weights file ${f} listed in ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+              throw new Error(`cannot read weights file ${f} listed in ${jsonPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
             }
           }
           const expected = specBytes(group.weights);
@@ -145,8 +149,8 @@ registerFileRoute();
  *
  * @example
  * ```ts
- * await saveModel(model, 'models/colored-mnist-cnn');
- * const back = await loadModel('models/colored-mnist-cnn');
+ * await fd.saveModel(model, 'models/colored-mnist-cnn');
+ * const back = await fd.loadModel('models/colored-mnist-cnn');
  * ```
  */
 export async function saveModel(model: AnyModel, dir: string): Promise<{ path: string; bytes: number }> {
@@ -162,15 +166,29 @@ export async function saveModel(model: AnyModel, dir: string): Promise<{ path: s
  * path, a `file://` URL, or an `http(s)://` URL handed to tfjs. Returns a LayersModel or a GraphModel
  * according to the file's format.
  *
+ * A layers model written by Keras 3 (TensorFlow 2.16+ with `tensorflowjs_converter`) is in a format
+ * tfjs cannot read; it is refused with a {@link Keras3FormatError} that names the file, what in it is
+ * Keras 3 format, and what works instead (a SavedModel converted to a graph model, a Keras 2 re-save,
+ * or predictions + embeddings from Python).
+ *
  * @example
  * ```ts
- * const model = await loadModel('models/colored-mnist-cnn');
- * const table = await predict(model, test);
+ * const model = await fd.loadModel('models/colored-mnist-cnn');
+ * const table = await fd.predict(model, test);
  * ```
  */
 export async function loadModel(location: string): Promise<AnyModel> {
   await ensureBackend();
   if (/^https?:\/\//.test(location)) {
+    // Read model.json first (small) to name a Keras 3 file; a failed read is left to tfjs to report.
+    let json: unknown;
+    try {
+      const res = await fetch(location);
+      if (res.ok) json = await res.json();
+    } catch {
+      json = undefined;
+    }
+    assertNotKeras3(json, location);
     try {
       return await tf.loadLayersModel(location);
     } catch {

@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as aq from 'arquero';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
-import type { Matrix } from '../matrix';
-import { progress } from '../progress';
+import { attachClassNames } from '../data/table-vocabulary';
+import type { Matrix } from '../util/matrix';
+import { progress } from '../util/progress';
 import { ensureBackend } from './backend';
 import { AnyModel, batchTensor, InputOverrides, inputSpecOf, ModelInputSpec } from './model-input';
 import { exportOnnx, OnnxUnsupportedError } from './onnx/export';
@@ -55,7 +56,7 @@ export interface Predictions {
  *
  * @example
  * ```ts
- * const { pred, confidence, correct } = await predictArrays(model, test);
+ * const { pred, confidence, correct } = await fd.predictArrays(model, test);
  * ```
  */
 export async function predictArrays(model: AnyModel, split: ImageDataset, opts: PredictOptions = {}): Promise<Predictions> {
@@ -130,8 +131,9 @@ export async function predictArrays(model: AnyModel, split: ImageDataset, opts: 
  *
  * @example
  * ```ts
- * const t = await predict(model, test);
- * t.groupby('group').rollup({ acc: (d) => op.mean(d.correct) }).print();
+ * const t = await fd.predict(model, test);
+ * import { op } from 'arquero';
+ * t.groupby('group').rollup({ acc: (d: { correct: boolean }) => op.mean(d.correct) }).print();
  * ```
  */
 export async function predict(model: AnyModel, split: ImageDataset, opts: PredictOptions = {}): Promise<aq.ColumnTable> {
@@ -149,7 +151,7 @@ export async function predict(model: AnyModel, split: ImageDataset, opts: Predic
     confidence: r.confidence,
   };
   if (split.groups) columns.group = split.groups.slice();
-  return aq.table(columns as Record<string, unknown[]>);
+  return attachClassNames(aq.table(columns as Record<string, unknown[]>), names);
 }
 
 function firstOutput(y: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {

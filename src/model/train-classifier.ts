@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/image-dataset';
 import { assertDataset } from '../data/subset';
 import { streamFor } from '../data/split-plan';
-import { progress } from '../progress';
+import { progress } from '../util/progress';
 import { ensureBackend } from './backend';
 import { Arch, buildClassifier, LOGITS_LAYER } from './architectures';
 import { batchTensor, ClassifierMetadata, METADATA_KEY, ModelInputSpec } from './model-input';
@@ -56,9 +56,9 @@ export interface EpochRecord {
  *
  * @example
  * ```ts
- * const { train, test } = await coloredMnist({ trainCorr: 0.95, seed: 0 });
- * const model = await trainClassifier(train, { arch: 'small-cnn', epochs: 5, seed: 0 });
- * const table = await predict(model, test);
+ * const { train, test } = fd.coloredMnist({ trainCorr: 0.95, seed: 0 });
+ * const model = await fd.trainClassifier(train, { arch: 'small-cnn', epochs: 5, seed: 0 });
+ * const table = await fd.predict(model, test);
  * ```
  */
 export async function trainClassifier(split: ImageDataset, opts: TrainClassifierOptions = {}): Promise<tf.LayersModel> {

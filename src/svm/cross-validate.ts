@@ -2,7 +2,7 @@
  * Choosing the SVM cost C by stratified k-fold cross-validation on balanced accuracy, warm-starting
  * each fold's solver along the C path in ascending order.
  */
-import { Matrix } from '../matrix';
+import { Matrix } from '../util/matrix';
 import { scoreRows } from './dual-cd';
 import { LinearSVC, LinearSVCParams } from './linear-svc';
 import { stratifiedKFold } from './stratified-k-fold';
@@ -34,7 +34,7 @@ export interface CrossValidateCOptions extends Partial<Omit<LinearSVCParams, 'C'
   /** Number of stratified folds. Default 2 (the paper). */
   folds?: number;
   /**
-   * Shuffle the stratified fold assignment (seeded by `randomState`). Default true, so rows stored in
+   * Shuffle the stratified fold assignment (seeded by `seed`). Default true, so rows stored in
    * a meaningful order (by sub-folder, by time) do not end up in one fold. `false` reproduces
    * scikit-learn's `StratifiedKFold(k)`, i.e. the paper's `cross_val_score(..., cv=k)`, exactly.
    */
@@ -101,7 +101,7 @@ export function balancedAccuracyOfScores(yTrue: ArrayLike<number>, scores: Array
  *
  * @example
  * ```ts
- * const cv = crossValidateC(X, correct, { classWeight: 'balanced', folds: 2, randomState: 0 });
+ * const cv = fd.crossValidateC(X, y, { classWeight: 'balanced', folds: 2, seed: 0 }); // y: 1 = correct
  * cv.bestC; cv.meanScores;
  * ```
  */
@@ -125,7 +125,7 @@ export function crossValidateC(X: Matrix, y: ArrayLike<number>, options: CrossVa
     if (k < 2) throw new RangeError(`${caller}: foldIds must name at least 2 folds`);
   } else {
     k = checkPositiveInt(foldsIn ?? 2, caller, 'folds', 2);
-    foldIds = stratifiedKFold(labels, k, { shuffle: shuffle ?? true, randomState: svmParams.randomState ?? 0 });
+    foldIds = stratifiedKFold(labels, k, { shuffle: shuffle ?? true, seed: svmParams.seed ?? 0 });
   }
 
   const foldScores = Cs.map(() => new Array<number>(k).fill(NaN));
@@ -145,7 +145,10 @@ export function crossValidateC(X: Matrix, y: ArrayLike<number>, options: CrossVa
     const ytr = Uint8Array.from(train, (i) => labels[i]);
     const yte = Uint8Array.from(test, (i) => labels[i]);
     let has0 = false, has1 = false;
-    for (let i = 0; i < ytr.length; i++) ytr[i] ? (has1 = true) : (has0 = true);
+    for (let i = 0; i < ytr.length; i++) {
+      if (ytr[i]) has1 = true;
+      else has0 = true;
+    }
     if (!has0 || !has1) throw new RangeError(`${caller}: training folds without fold ${f} hold only label ${has1 ? 1 : 0}`);
     const svm = new LinearSVC(svmParams);
     for (let c = 0; c < Cs.length; c++) {

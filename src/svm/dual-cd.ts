@@ -26,7 +26,7 @@
  * kernel when the runtime has one (`simd-kernel.ts`), else in plain JavaScript. Training rows can
  * be a view (`rowIndex`) into a larger matrix, so cross-validation folds need no copies.
  */
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { simdKernel } from './simd-kernel';
 
 /** A prepared training problem: data, +-1 labels, per-sample box C_i, and cached row norms. */
@@ -93,7 +93,11 @@ export function rowSqNorms(x: Float32Array, rows: number, cols: number, rowIndex
  *
  * @example
  * ```ts
- * weightsFromAlpha(problem, alpha, w);
+ * const x = Float32Array.of(1, 2, -1, -2); // 2 rows x 2 cols
+ * const p: DualCDProblem = { x, rows: 2, cols: 2, rowIndex: null, bias: 1, y: Int8Array.of(1, -1), cost: Float64Array.of(1, 1), sqNorm: rowSqNorms(x, 2, 2) };
+ * const alpha = new Float64Array(p.rows), w = new Float64Array(p.cols + 1);
+ * alpha.fill(0.5);
+ * weightsFromAlpha(p, alpha, w); // w = [1, 2, 0]
  * ```
  */
 export function weightsFromAlpha(p: DualCDProblem, alpha: Float64Array, w: Float64Array): void {
@@ -119,8 +123,10 @@ export function weightsFromAlpha(p: DualCDProblem, alpha: Float64Array, w: Float
  *
  * @example
  * ```ts
+ * const x = Float32Array.of(1, 2, -1, -2); // 2 rows x 2 cols
+ * const p: DualCDProblem = { x, rows: 2, cols: 2, rowIndex: null, bias: 1, y: Int8Array.of(1, -1), cost: Float64Array.of(1, 1), sqNorm: rowSqNorms(x, 2, 2) };
  * const alpha = new Float64Array(p.rows), w = new Float64Array(p.cols + 1);
- * const r = solveDualCD(p, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new Random(0) });
+ * const r = solveDualCD(p, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new fd.Random(0) });
  * ```
  */
 export function solveDualCD(
@@ -266,7 +272,11 @@ export function solveDualCD(
  *
  * @example
  * ```ts
- * const f = dualObjective(problem, alpha, w, true);
+ * const x = Float32Array.of(1, 2, -1, -2); // 2 rows x 2 cols
+ * const p: DualCDProblem = { x, rows: 2, cols: 2, rowIndex: null, bias: 1, y: Int8Array.of(1, -1), cost: Float64Array.of(1, 1), sqNorm: rowSqNorms(x, 2, 2) };
+ * const alpha = new Float64Array(p.rows), w = new Float64Array(p.cols + 1);
+ * solveDualCD(p, alpha, w, { l1Loss: true, tol: 1e-6, maxIter: 1000, rng: new fd.Random(0) });
+ * const f = dualObjective(p, alpha, w, true); // = minus the primal objective at the optimum
  * ```
  */
 export function dualObjective(p: DualCDProblem, alpha: Float64Array, w: Float64Array, l1Loss: boolean): number {
@@ -315,7 +325,10 @@ export interface FreeBiasResult extends DualCDResult {
  *
  * @example
  * ```ts
- * const r = solveDualCDFreeBias({ ...p, bias: 1 }, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new Random(0) }, 0);
+ * const x = Float32Array.of(1, 2, -1, -2); // 2 rows x 2 cols
+ * const p: DualCDProblem = { x, rows: 2, cols: 2, rowIndex: null, bias: 1, y: Int8Array.of(1, -1), cost: Float64Array.of(1, 1), sqNorm: rowSqNorms(x, 2, 2) };
+ * const alpha = new Float64Array(p.rows), w = new Float64Array(p.cols + 1);
+ * const r = solveDualCDFreeBias(p, alpha, w, { l1Loss: true, tol: 1e-4, maxIter: 1000, rng: new fd.Random(0) }, 0);
  * r.intercept;
  * ```
  */
@@ -333,7 +346,7 @@ export function solveDualCDFreeBias(
   let solves = 0;
   let lambda = b0;
   let last: DualCDResult;
-  let moved = Infinity;
+  let moved: number;
   for (;;) {
     last = solveDualCD(p, alpha, w, { l1Loss: opts.l1Loss, tol: opts.tol, maxIter: Math.max(1, iterLeft), rng: opts.rng, offset: lambda });
     solves++;
@@ -399,7 +412,7 @@ function libsvmIntercept(p: DualCDProblem, alpha: Float64Array, w: Float64Array,
  *
  * @example
  * ```ts
- * scoreRows(X.data, X.cols, 2, Int32Array.of(5, 9), coef, intercept); // scores of rows 5 and 9
+ * scoreRows(X.data, X.cols, 2, Int32Array.of(5, 9), svm.coef_!, svm.intercept_!); // scores of rows 5 and 9
  * ```
  */
 export function scoreRows(x: Float32Array, cols: number, rows: number, rowIndex: Int32Array | null, w: ArrayLike<number>, b: number): Float64Array {
@@ -422,7 +435,7 @@ export function scoreRows(x: Float32Array, cols: number, rows: number, rowIndex:
  *
  * @example
  * ```ts
- * scoreRowsPlain(X.data, X.cols, X.rows, null, coef, intercept);
+ * scoreRowsPlain(X.data, X.cols, X.rows, null, svm.coef_!, svm.intercept_!);
  * ```
  */
 export function scoreRowsPlain(x: Float32Array, cols: number, rows: number, rowIndex: Int32Array | null, w: ArrayLike<number>, b: number): Float64Array {

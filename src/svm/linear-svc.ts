@@ -3,8 +3,9 @@
  * descent (see `dual-cd.ts` for the objective, stopping rule and citation). Mirrors scikit-learn's
  * `LinearSVC(dual=True)`: same parameters, same intercept handling, same class weights.
  */
-import { Matrix } from '../matrix';
-import { Random } from '../random';
+import { Matrix } from '../util/matrix';
+import { Random } from '../util/random';
+import { NotFittedError } from '../util/errors';
 import { ClassWeight, resolveClassWeight } from './class-weight';
 import { EncodedArray, decodeFloat64, encodeArray } from './codec';
 import { DualCDProblem, dualObjective, rowSqNorms, solveDualCD, scoreRowsPlain, solveDualCDFreeBias, weightsFromAlpha } from './dual-cd';
@@ -41,7 +42,7 @@ export interface LinearSVCParams {
    */
   regularizeIntercept: boolean;
   /** Seed for the coordinate order. Default 0. */
-  randomState: number;
+  seed: number;
 }
 
 /** Options of {@link LinearSVC.fit}. */
@@ -80,7 +81,7 @@ const DEFAULTS: LinearSVCParams = {
   fitIntercept: true,
   interceptScaling: 1,
   regularizeIntercept: true,
-  randomState: 0,
+  seed: 0,
 };
 
 /** Cached per-data state for warm starts: the prepared problem and the matching weights. */
@@ -106,10 +107,10 @@ interface FitCache {
  * @example
  * ```ts
  * const X = { data: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), rows: 4, cols: 2 };
- * const svm = new LinearSVC({ C: 1, classWeight: 'balanced' }).fit(X, [0, 0, 0, 1]);
+ * const svm = new fd.LinearSVC({ C: 1, classWeight: 'balanced' }).fit(X, [0, 0, 0, 1]);
  * svm.decisionFunction(X); // Float64Array, most positive for the last row
  * svm.predict(X);          // Uint8Array [0, 0, 0, 1]
- * const copy = LinearSVC.fromJSON(JSON.parse(JSON.stringify(svm)));
+ * const copy = fd.LinearSVC.fromJSON(JSON.parse(JSON.stringify(svm)));
  * ```
  */
 export class LinearSVC {
@@ -121,7 +122,7 @@ export class LinearSVC {
   fitIntercept: boolean;
   interceptScaling: number;
   regularizeIntercept: boolean;
-  randomState: number;
+  seed: number;
 
   /** Weights (one per feature), Float64. */
   coef_?: Float64Array;
@@ -157,7 +158,7 @@ export class LinearSVC {
     this.fitIntercept = p.fitIntercept;
     this.interceptScaling = p.interceptScaling;
     this.regularizeIntercept = p.regularizeIntercept;
-    this.randomState = p.randomState;
+    this.seed = p.seed;
   }
 
   /** The current hyper-parameters. */
@@ -171,7 +172,7 @@ export class LinearSVC {
       fitIntercept: this.fitIntercept,
       interceptScaling: this.interceptScaling,
       regularizeIntercept: this.regularizeIntercept,
-      randomState: this.randomState,
+      seed: this.seed,
     };
   }
 
@@ -187,7 +188,7 @@ export class LinearSVC {
   setParams(params: Partial<LinearSVCParams>): this {
     for (const k of Object.keys(params) as (keyof LinearSVCParams)[]) {
       if (!(k in DEFAULTS)) throw new RangeError(`LinearSVC.setParams: unknown parameter '${k}'`);
-      if (params[k] !== undefined) (this as any)[k] = params[k];
+      if (params[k] !== undefined) (this as Record<keyof LinearSVCParams, unknown>)[k] = params[k];
     }
     return this;
   }
@@ -204,7 +205,7 @@ export class LinearSVC {
     }
     if (typeof this.regularizeIntercept !== 'boolean') throw new TypeError(`${caller}: regularizeIntercept must be a boolean, got ${this.regularizeIntercept}`);
     if (!this.regularizeIntercept && !this.fitIntercept) throw new RangeError(`${caller}: regularizeIntercept: false needs fitIntercept: true`);
-    if (!Number.isFinite(this.randomState)) throw new RangeError(`${caller}: randomState must be a finite number, got ${this.randomState}`);
+    if (!Number.isFinite(this.seed)) throw new RangeError(`${caller}: seed must be a finite number, got ${this.seed}`);
   }
 
   /**
@@ -284,7 +285,7 @@ export class LinearSVC {
       w = new Float64Array(cols + 1);
     }
 
-    const solverOpts = { l1Loss, tol: this.tol, maxIter: this.maxIter, rng: new Random(this.randomState) };
+    const solverOpts = { l1Loss, tol: this.tol, maxIter: this.maxIter, rng: new Random(this.seed) };
     let intercept: number;
     let solverIntercept: number;
     let result;
@@ -315,7 +316,7 @@ export class LinearSVC {
   }
 
   private assertFitted(caller: string): void {
-    if (this.coef_ === undefined) throw new Error(`${caller}: this LinearSVC is not fitted yet; call fit(X, y) first`);
+    if (this.coef_ === undefined) throw new NotFittedError(`${caller}: this LinearSVC is not fitted yet; call fit(X, y) first`);
   }
 
   /**
@@ -421,14 +422,17 @@ export class LinearSVC {
    *
    * @example
    * ```ts
-   * const svm2 = LinearSVC.fromJSON(JSON.parse(text));
+   * const text = JSON.stringify(svm.toJSON());
+   * const svm2 = fd.LinearSVC.fromJSON(JSON.parse(text));
    * ```
    */
   static fromJSON(json: LinearSVCJSON | string): LinearSVC {
     const j: LinearSVCJSON = typeof json === 'string' ? JSON.parse(json) : json;
-    if (j == null || j.type !== 'LinearSVC') throw new TypeError(`LinearSVC.fromJSON: not a LinearSVC (type ${j && (j as any).type})`);
+    if (j == null || j.type !== 'LinearSVC') throw new TypeError(`LinearSVC.fromJSON: not a LinearSVC (type ${j && (j as { type?: unknown }).type})`);
     if (j.version !== 1) throw new RangeError(`LinearSVC.fromJSON: unsupported version ${j.version}`);
-    const { classWeight, ...rest } = j.params;
+    // Files written before the `seed` rename carry `randomState`.
+    const { classWeight, randomState, ...rest } = j.params as LinearSVCJSON['params'] & { randomState?: number };
+    if (rest.seed === undefined && randomState !== undefined) rest.seed = randomState;
     const svm = new LinearSVC({ ...rest, classWeight: classWeight == null || classWeight === 'balanced' ? classWeight : { ...classWeight } });
     const f = j.fitted;
     if (f) {

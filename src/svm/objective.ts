@@ -1,4 +1,4 @@
-import { Matrix } from '../matrix';
+import { Matrix } from '../util/matrix';
 import { ClassWeight, resolveClassWeight } from './class-weight';
 
 /** The parameters that define a linear SVM's primal objective. */
@@ -21,7 +21,7 @@ export interface PrimalObjectiveParams {
  *
  * @example
  * ```ts
- * const svm = new LinearSVC({ C: 0.1 }).fit(X, y);
+ * const svm = new fd.LinearSVC({ C: 0.1 }).fit(X, y);
  * svmPrimalObjective(X, y, svm.coef_!, svm.intercept_!, svm.getParams());
  * ```
  */

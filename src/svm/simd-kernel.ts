@@ -182,7 +182,11 @@ let cached: SimdKernel | null | undefined;
  * @example
  * ```ts
  * const k = simdKernel();
- * if (k) { k.load(x, cols + 1); k.dot(k.xOff, 0, cols); }
+ * const cols = 3, x = Float32Array.of(1, 2, 3, 4, 5, 6); // 2 rows x 3 cols
+ * if (k && k.load(x, cols + 1)) {
+ *   k.weights().set([1, 1, 1]);
+ *   k.dot(k.xOff, 0, cols); // 6: row 0 . w
+ * }
  * ```
  */
 export function simdKernel(): SimdKernel | null {

@@ -1,16 +1,16 @@
-import { Random } from '../random';
+import { Random } from '../util/random';
 import { checkPositiveInt } from './validate';
 
 /** Options of {@link stratifiedKFold}. */
 export interface StratifiedKFoldOptions {
   /**
-   * Shuffle each label's fold assignment with `randomState`. Default false: scikit-learn's
+   * Shuffle each label's fold assignment with `seed`. Default false: scikit-learn's
    * `StratifiedKFold(shuffle=False)` assignment exactly (the paper's `cross_val_score(cv=k)`), where
    * each label's rows go to folds 0, 1, ... in contiguous blocks in row order.
    */
   shuffle?: boolean;
   /** Seed used when `shuffle` is true. Default 0. */
-  randomState?: number;
+  seed?: number;
 }
 
 /**
@@ -51,7 +51,7 @@ export function stratifiedKFold(y: ArrayLike<number>, k: number, options: Strati
   for (let c = 0; c < nLabels; c++) {
     for (let t = 0; t < counts[c]; t++, pos++) allocation[pos % k][c]++;
   }
-  const rng = options.shuffle ? new Random(options.randomState ?? 0) : null;
+  const rng = options.shuffle ? new Random(options.seed ?? 0) : null;
   const folds = new Int32Array(n);
   for (let c = 0; c < nLabels; c++) {
     const perLabel = new Int32Array(counts[c]);

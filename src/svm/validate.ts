@@ -2,7 +2,7 @@
  * Input checks shared by the SVM estimators. Every message starts with the caller's name and names
  * the offending thing (row, column, index, parameter).
  */
-import { Matrix, assertFinite, assertMatrix } from '../matrix';
+import { Matrix, assertFinite, assertMatrix } from '../util/matrix';
 
 /** Labels as accepted everywhere: any array-like of numbers. */
 export type Labels = ArrayLike<number>;

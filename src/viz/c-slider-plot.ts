@@ -1,9 +1,13 @@
+import { classSamples } from '../directions/class-samples';
+import type { FailureDirections } from '../directions/failure-directions';
+import type { ScoresTable } from '../directions/scores-table';
+import type { ClassRef } from '../directions/table-views';
 import { Figure } from './figure';
-import {
-  axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, escapeLabel, finiteRange, formatC, round, truthy, verticalLine, WRONG_COLOR,
-} from './plot-helpers';
+import { axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, finiteRange, round, truthy, verticalLine, WRONG_COLOR } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
+import { formatC } from '../util/format';
 
-/** Decision values of the same samples under each C of a grid. */
+/** Decision values of the same samples under each C of a grid (internal). */
 export interface CSliderData {
   /** The C grid, one slider step each. */
   Cs: number[];
@@ -18,14 +22,18 @@ export interface CSliderData {
 
 /** Options for {@link cSliderPlot}. */
 export interface CSliderPlotOptions {
+  /** The class to show (id or name); may be omitted when the table holds one class. */
+  classId?: ClassRef;
+  /** The C grid, one slider step each (default the directions' CV grid). */
+  Cs?: number[];
+  /** A column shown in the ranking next to each sample (default `'group'` when the table has it). */
+  groupBy?: string | null;
   /** Length of the hardest-first ranking shown at each step (default 10). */
   topK?: number;
   /** Histogram bins per step (default 30). */
   nbins?: number;
   /** Normalise each histogram to fractions of its own samples (default true, see `scoreHistogram`). */
   normalize?: boolean;
-  /** The C chosen by cross-validation: its step is starred and shown first. */
-  chosenC?: number | null;
   /** Index of the step shown first (default: the chosen C's step, else 0). */
   active?: number;
   title?: string;
@@ -42,22 +50,37 @@ function ranking(scores: ArrayLike<number>): number[] {
 
 /**
  * Interactive regularisation in one Plotly figure: a slider over the C grid; each step shows
- * the score distribution for that C (correct vs wrong histograms, decision boundary at 0) and the
- * top-K hardest samples (a table: rank, id, score, model outcome, group, rank at the previous C), so
- * a reader sees the ranking move without re-running anything. All steps are precomputed traces
- * (3 per C) whose visibility the slider toggles (`method: 'update'`), so the figure works in any
- * Plotly viewer, including static HTML exports.
+ * the score distribution of one class's samples for that C (correct vs wrong histograms, decision
+ * boundary at 0) and the top-K hardest samples (a table: rank, id, score, model outcome, group,
+ * rank at the previous C), so a reader sees the ranking move without re-running anything. Each
+ * step's SVM is fitted with warm starts on the class's validation data (`dirs.fitPath`); the step of
+ * the C chosen by cross-validation is starred and shown first. All steps are precomputed traces
+ * whose visibility the slider toggles, so the figure works in any Plotly viewer, including static
+ * HTML exports. Takes the fitted directions and a scores table (or a view of one).
  *
  * @example
  * ```ts
- * // class 3's samples: decision values under every C of the grid, from warm-started fits
- * const { Cs, chosenC } = fd.cvDetails_[3];
- * const z = fd.preprocess(classLatents);
- * const scoresPerC = fd.fitPath(3, Cs).map((svm) => svm.decisionFunction(z));
- * await show(cSliderPlot({ Cs, scoresPerC, correct, ids, groups }, { topK: 10, chosenC }));
+ * fd.cSliderPlot(dirs, scores, { classId: 0, topK: 10 });
  * ```
  */
-export function cSliderPlot(data: CSliderData, opts: CSliderPlotOptions = {}): Figure {
+export function cSliderPlot(dirs: FailureDirections, table: ScoresTable, opts: CSliderPlotOptions = {}): Figure {
+  const s = classSamples(dirs, table, opts.classId);
+  const Cs = opts.Cs ?? dirs.options.Cs;
+  const cv = dirs.cvResults_.objects() as Array<{ class: number; C: number; chosen: boolean }>;
+  const chosen = cv.find((r) => r.class === s.classId && r.chosen);
+  const groupBy = opts.groupBy === undefined ? (table.columnNames().includes('group') ? 'group' : null) : opts.groupBy;
+  const data: CSliderData = {
+    Cs,
+    scoresPerC: dirs.fitPath(s.classId, Cs).map((svm) => svm.decisionFunction(s.latents)),
+    correct: s.correct,
+    ids: table.columnNames().includes('id') ? (s.column('id') as Array<string | number>) : undefined,
+    groups: groupBy ? (s.column(groupBy) as Array<string | number | null>) : undefined,
+  };
+  return drawCSlider(data, { title: `Class '${s.className}': scores and hardest samples vs C`, ...opts, chosenC: chosen ? chosen.C : null });
+}
+
+/** @internal The figure from precomputed per-C scores (what cSliderPlot computes); exported for tests. */
+export function drawCSlider(data: CSliderData, opts: CSliderPlotOptions & { chosenC: number | null }): Figure {
   const caller = 'cSliderPlot';
   const { Cs, scoresPerC } = data;
   if (!Array.isArray(Cs) || Cs.length === 0) throw new RangeError(`${caller}: Cs must be a non-empty array`);
@@ -133,10 +156,10 @@ export function cSliderPlot(data: CSliderData, opts: CSliderPlotOptions = {}): F
     });
     const columns: Array<Array<string | number | null>> = [
       top.map((_, r) => r + 1),
-      top.map((i) => escapeLabel(String(id(i)))),
+      top.map((i) => escapePlotlyText(String(id(i)))),
       top.map((i) => round(scores[i], 4)),
       top.map((i) => (truthy(data.correct[i]) ? 'correct' : 'wrong')),
-      ...(data.groups ? [top.map((i) => escapeLabel(String(data.groups![i] ?? 'unknown')))] : []),
+      ...(data.groups ? [top.map((i) => escapePlotlyText(String(data.groups![i] ?? 'unknown')))] : []),
       ...(s > 0 ? [moved] : []),
     ];
     const header = ['rank', 'id', 'score', 'model', ...(data.groups ? ['group'] : []), ...(s > 0 ? [`rank at C = ${formatC(Cs[s - 1])}`] : [])];

@@ -1,12 +1,25 @@
-import type { ClassCVDetails } from '../directions/failure-directions';
 import { Figure } from './figure';
-import { axis, baseLayout, escapeLabel, formatC, PALETTE, round } from './plot-helpers';
+import { axis, baseLayout, PALETTE, round } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
+import { formatC } from '../util/format';
 
-/**
- * One class's cross-validation over the C grid, exactly as `FailureDirections.cvDetails_` exposes it;
- * `converged` is optional here (unconverged points are drawn hollow when it is given).
- */
-export type CvDetail = Omit<ClassCVDetails, 'converged'> & { converged?: boolean[] };
+/** One class's cross-validation over the C grid (internal: read from a `cvResults_` table). */
+interface CvDetail {
+  classId: number;
+  className: string;
+  Cs: number[];
+  meanBalancedAccuracy: number[];
+  chosenC: number | null;
+  status: string;
+  converged?: boolean[];
+}
+
+/** The part of an Arquero table read here. */
+interface TableLike {
+  numRows(): number;
+  columnNames(): string[];
+  array(name: string): ArrayLike<unknown>;
+}
 
 /** Options for {@link cSweepPlot}. */
 export interface CSweepPlotOptions {
@@ -23,15 +36,17 @@ export interface CSweepPlotOptions {
  * `'ok'` show it in their legend entry (dotted line); classes with no CV curve are listed under
  * the plot; grid points where a fold's solver did not converge are drawn hollow.
  *
+ * Takes `dirs.cvResults_` (columns `class, className, C, balancedAccuracy, chosen, status` and
+ * optionally `converged`), or any filtered view of it.
+ *
  * @example
  * ```ts
- * const fd = new FailureDirections().fit(valLatents, valTable);
- * await show(cSweepPlot(fd.cvDetails_, { title: 'Choosing C per class' }));
+ * fd.cSweepPlot(dirs.cvResults_, { title: 'Choosing C per class' });
  * ```
  */
-export function cSweepPlot(cvDetails: CvDetail[], opts: CSweepPlotOptions = {}): Figure {
+export function cSweepPlot(cvResults: TableLike, opts: CSweepPlotOptions = {}): Figure {
   const caller = 'cSweepPlot';
-  if (!Array.isArray(cvDetails)) throw new TypeError(`${caller}: cvDetails must be an array (FailureDirections.cvDetails_)`);
+  const cvDetails = detailsOf(cvResults, caller);
   const traces: Array<Record<string, unknown>> = [];
   const missing: string[] = [];
   let lo = Infinity;
@@ -47,9 +62,9 @@ export function cSweepPlot(cvDetails: CvDetail[], opts: CSweepPlotOptions = {}):
       if (!(c > 0)) throw new RangeError(`${caller}: class ${d.classId} (${d.className}) has a non-positive C ${c}; the axis is logarithmic`);
     });
     const label = `${d.classId} · ${d.className}`;
-    const name = escapeLabel(d.status === 'ok' ? label : `${label} (${d.status})`);
+    const name = escapePlotlyText(d.status === 'ok' ? label : `${label} (${d.status})`);
     if (d.Cs.length === 0) {
-      missing.push(escapeLabel(`${label}: ${d.status}`));
+      missing.push(escapePlotlyText(`${label}: ${d.status}`));
       return;
     }
     const order = d.Cs.map((_, i) => i).sort((a, b) => d.Cs[a] - d.Cs[b]);
@@ -71,7 +86,7 @@ export function cSweepPlot(cvDetails: CvDetail[], opts: CSweepPlotOptions = {}):
         size: 6,
         symbol: d.converged ? order.map((i) => (d.converged![i] === false ? 'circle-open' : 'circle')) : 'circle',
       },
-      hovertemplate: `${escapeLabel(label)}<br>C = %{x:.2e}<br>CV balanced accuracy %{y:.3f}<extra></extra>`,
+      hovertemplate: `${escapePlotlyText(label)}<br>C = %{x:.2e}<br>CV balanced accuracy %{y:.3f}<extra></extra>`,
     });
     if (d.chosenC != null) {
       // Mark the grid point closest to the chosen C (in log space).
@@ -88,7 +103,7 @@ export function cSweepPlot(cvDetails: CvDetail[], opts: CSweepPlotOptions = {}):
         x: [d.chosenC],
         y: [ys[best]],
         marker: { color, size: 14, symbol: 'star', line: { color: '#222', width: 1 } },
-        hovertemplate: `${escapeLabel(label)}<br>chosen C = ${formatC(d.chosenC)}<br>CV balanced accuracy %{y:.3f}<extra></extra>`,
+        hovertemplate: `${escapePlotlyText(label)}<br>chosen C = ${formatC(d.chosenC)}<br>CV balanced accuracy %{y:.3f}<extra></extra>`,
       });
     }
   });
@@ -106,4 +121,31 @@ export function cSweepPlot(cvDetails: CvDetail[], opts: CSweepPlotOptions = {}):
     (layout.margin as Record<string, number>).b = 110;
   }
   return new Figure({ data: traces, layout });
+}
+
+/** Groups a long-form CV results table into one curve per class, in class order. */
+function detailsOf(t: TableLike, caller: string): CvDetail[] {
+  if (t == null || typeof t.columnNames !== 'function') throw new TypeError(`${caller}: expected a CV results table (dirs.cvResults_), got ${t}`);
+  const names = t.columnNames();
+  for (const need of ['class', 'className', 'C', 'balancedAccuracy']) {
+    if (!names.includes(need)) throw new Error(`${caller}: the table has no '${need}' column (columns: ${names.join(', ')}); pass dirs.cvResults_`);
+  }
+  const col = (name: string) => (names.includes(name) ? t.array(name) : undefined);
+  const cls = col('class')!, cname = col('className')!, C = col('C')!, acc = col('balancedAccuracy')!;
+  const chosen = col('chosen'), status = col('status'), converged = col('converged');
+  const byClass = new Map<number, CvDetail>();
+  for (let i = 0; i < t.numRows(); i++) {
+    const c = Number(cls[i]);
+    let d = byClass.get(c);
+    if (!d) {
+      d = { classId: c, className: String(cname[i]), Cs: [], meanBalancedAccuracy: [], chosenC: null, status: status ? String(status[i]) : 'ok', ...(converged ? { converged: [] } : {}) };
+      byClass.set(c, d);
+    }
+    d.Cs.push(Number(C[i]));
+    const a = acc[i];
+    d.meanBalancedAccuracy.push(a == null ? NaN : Number(a));
+    if (chosen && chosen[i]) d.chosenC = Number(C[i]);
+    if (converged) d.converged!.push(!!converged[i]);
+  }
+  return [...byClass.values()].sort((a, b) => a.classId - b.classId);
 }

@@ -1,5 +1,6 @@
 import { Figure } from './figure';
-import { axis, baseLayout, checkLength, checkPositiveInt, CORRECT_COLOR, escapeLabel, round, WRONG_COLOR } from './plot-helpers';
+import { axis, baseLayout, checkLength, checkPositiveInt, CORRECT_COLOR, round, WRONG_COLOR } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
 
 /** Captions and their scores along a failure direction. */
 export interface CaptionScores {
@@ -40,8 +41,9 @@ function isTable(x: unknown): x is CaptionTableLike {
  *
  * @example
  * ```ts
- * await show(captionPlot(fd.rankCaptions(3, candidates), { top: 8, title: 'Class 3: captions along the direction' }));
- * await show(captionPlot({ caption: ['a red 3', 'a thin 3'], score: [-0.4, 0.2] }));
+ * const candidates = fd.captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green'] });
+ * const captions = await fd.rankCaptions(dirs, joint, 3, candidates);
+ * fd.captionPlot(captions, { top: 8, title: 'Class 3: captions along the direction' });
  * ```
  */
 export function captionPlot(input: CaptionScores | CaptionTableLike, opts: CaptionPlotOptions = {}): Figure {
@@ -86,7 +88,7 @@ export function captionPlot(input: CaptionScores | CaptionTableLike, opts: Capti
     orientation: 'h',
     name,
     x: part.map((r) => round(r.score)),
-    y: part.map((r) => escapeLabel(r.caption)),
+    y: part.map((r) => escapePlotlyText(r.caption)),
     marker: { color },
     hovertemplate: '%{y}<br>score %{x:.4f}<extra></extra>',
   });
@@ -96,7 +98,7 @@ export function captionPlot(input: CaptionScores | CaptionTableLike, opts: Capti
   layout.yaxis = {
     type: 'category',
     categoryorder: 'array',
-    categoryarray: [...low, ...high].map((r) => escapeLabel(r.caption)),
+    categoryarray: [...low, ...high].map((r) => escapePlotlyText(r.caption)),
     autorange: 'reversed',
     automargin: true,
     ticks: '',

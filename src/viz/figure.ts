@@ -1,7 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as util from 'node:util';
-import { Displayable, inspectDisplayable, MimeBundle } from './display';
-import { figurePng } from './figure-preview';
+import { Displayable, inspectDisplayable, MimeBundle } from './kernel-bridge';
 import { figureHtml, plotlyJson } from './plotly-embed';
 
 /**
@@ -10,7 +9,7 @@ import { figureHtml, plotlyJson } from './plotly-embed';
  *
  * @example
  * ```ts
- * const fig = new Figure({ data: [{ type: 'scatter', x: [1, 2], y: [3, 4] }], layout: { title: { text: 't' } } });
+ * const fig = new fd.Figure({ data: [{ type: 'scatter', x: [1, 2], y: [3, 4] }], layout: { title: { text: 't' } } });
  * JSON.stringify(fig); // {"data":[...],"layout":{...}}
  * ```
  */
@@ -25,9 +24,12 @@ let figureCounter = 0;
 /**
  * See {@link PlotlySpec}. A Figure renders itself when it is a notebook cell's last value (tslab, and
  * Deno's kernel via `Symbol.for('Jupyter.display')`) as one output carrying
- * `application/vnd.plotly.v1+json` (JupyterLab's Plotly renderer), `text/html` (draws with the
- * plotly.js embedded by `init()`, showing a static PNG until then) and `image/png` (the same static
- * preview, for viewers that run no JavaScript).
+ * `application/vnd.plotly.v1+json` (JupyterLab's Plotly renderer, VS Code, nteract), `text/html` (draws
+ * with the plotly.js embedded by `init()`) and `text/plain` (a one-line summary).
+ *
+ * A live output has no `image/png`, as in plotly.py: the static PNG that viewers without JavaScript
+ * show (GitHub, PDF export) is drawn by plotly.js itself in headless Chromium when notebooks are
+ * exported with `npm run notebooks` (see `kernel/figure-png.ts`), the way plotly.py uses Kaleido.
  */
 export class Figure implements PlotlySpec, Displayable {
   data: Array<Record<string, unknown>>;
@@ -43,11 +45,6 @@ export class Figure implements PlotlySpec, Displayable {
   /** The plain Plotly spec (what `application/vnd.plotly.v1+json` carries). */
   toJSON(): PlotlySpec {
     return this.config ? { data: this.data, layout: this.layout, config: this.config } : { data: this.data, layout: this.layout };
-  }
-
-  /** The static preview as PNG bytes (drawn in Node, no browser). */
-  previewPng(): Buffer {
-    return figurePng(this);
   }
 
   /** One line describing the figure: title, trace types and point counts. */
@@ -69,11 +66,9 @@ export class Figure implements PlotlySpec, Displayable {
     const json = plotlyJson(this.toJSON()) as PlotlySpec;
     const text = JSON.stringify(json);
     const id = `fd-fig-${crypto.createHash('sha1').update(text).digest('hex').slice(0, 10)}-${++figureCounter}`;
-    const png = this.previewPng();
     return {
       'application/vnd.plotly.v1+json': json,
-      'text/html': figureHtml(json, id, png, this.toString()),
-      'image/png': png.toString('base64'),
+      'text/html': figureHtml(json, id, this.toString()),
       'text/plain': this.toString(),
     };
   }

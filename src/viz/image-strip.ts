@@ -4,10 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as util from 'node:util';
-import { escapeXml, FONT_FAMILY, textWidth } from './fonts';
+import { escapeXml } from '../util/escape';
+import { FONT_FAMILY, textWidth } from './fonts';
 import { composeSync, RawLayer } from './sharp-sync';
 import { inspectDisplayable, Displayable, MimeBundle } from './display';
-import { formatNumber } from './table-html';
+import { formatNumber } from '../util/format';
 
 /** Pixels to draw from: an {@link ImageDataset} or any `{images, height, width, channels}`. */
 export interface ImageSource {
@@ -33,6 +34,19 @@ export interface ImageStripOptions {
   perRow?: number;
   /** Gap between tiles in pixels. Default 6. */
   gap?: number;
+  /**
+   * With a table of rows: the columns written under each image, one line each (default `['score']`
+   * when the table has one); with several, numbers and flags are prefixed by their column name.
+   * Ignored when `labels` is given.
+   */
+  labelColumns?: string[];
+}
+
+/** The part of an Arquero table read by {@link imageStrip}. */
+export interface StripTable {
+  numRows(): number;
+  columnNames(): string[];
+  get(column: string, row?: number): unknown;
 }
 
 /** Largest strip accepted, to keep notebooks small (a 4096 x 4096 PNG is already megabytes). */
@@ -44,7 +58,7 @@ const MAX_SIDE = 8192;
  *
  * @example
  * ```ts
- * const strip = imageStrip(digits, [0, 1, 2], { labels: ['a', 'b', 'c'] });
+ * const strip = fd.imageStrip(test, [0, 1, 2], { labels: ['a', 'b', 'c'] });
  * strip.png;            // Buffer with the PNG
  * strip.width, strip.height;
  * strip.save('out/strip.png');
@@ -64,41 +78,6 @@ export class ImageStrip implements Displayable {
     readonly labels: string[],
     readonly title?: string,
   ) {}
-
-  /**
-   * Strip of the rows of an Arquero scores table (columns `id` and `score`, as returned by the
-   * failure-direction helpers), in table order, each labelled with its score (and any `labelColumns`).
-   * Rows are matched to the split by `id`; a missing id is an error naming it.
-   *
-   * @example
-   * ```ts
-   * const hardest = scores.filter((d) => d.label === 3).orderby('score').slice(0, 8);
-   * ImageStrip.fromTable(hardest, val, { title: 'hardest 3s' });
-   * ```
-   */
-  static fromTable(
-    table: { numRows(): number; columnNames(): string[]; get(column: string, row?: number): unknown },
-    source: ImageSource & { ids: ArrayLike<string | number> },
-    opts: ImageStripOptions & { labelColumns?: string[] } = {},
-  ): ImageStrip {
-    const names = table.columnNames();
-    if (!names.includes('id')) throw new Error(`ImageStrip.fromTable: the table has no 'id' column (columns: ${names.join(', ')})`);
-    const byId = new Map<string, number>();
-    for (let i = 0; i < source.ids.length; i++) byId.set(String(source.ids[i]), i);
-    const cols = opts.labelColumns ?? (names.includes('score') ? ['score'] : []);
-    for (const c of cols) if (!names.includes(c)) throw new Error(`ImageStrip.fromTable: no column '${c}' (columns: ${names.join(', ')})`);
-    const n = table.numRows();
-    const indices = new Int32Array(n);
-    const labels: string[] = [];
-    for (let r = 0; r < n; r++) {
-      const id = table.get('id', r);
-      const pos = byId.get(String(id));
-      if (pos === undefined) throw new Error(`ImageStrip.fromTable: row ${r} has id ${JSON.stringify(id)}, which is not in the split`);
-      indices[r] = pos;
-      labels.push(cols.map((c) => (cols.length > 1 ? `${c} ` : '') + labelValue(table.get(c, r))).join('\n'));
-    }
-    return imageStrip(source, indices, { ...opts, labels: opts.labels ?? labels });
-  }
 
   /** The PNG as a `data:` URL, e.g. for an `<img>` in custom HTML. */
   toDataUrl(): string {
@@ -128,6 +107,34 @@ export class ImageStrip implements Displayable {
   }
 }
 
+function isStripTable(x: unknown): x is StripTable {
+  return !!x && typeof (x as StripTable).numRows === 'function' && typeof (x as StripTable).columnNames === 'function';
+}
+
+/** A strip of a table's rows, matched to the split by `id`, labelled with `labelColumns`. */
+function fromTable(table: StripTable, source: ImageSource, opts: ImageStripOptions): ImageStrip {
+  const caller = 'imageStrip';
+  const names = table.columnNames();
+  if (!names.includes('id')) throw new Error(`${caller}: the table has no 'id' column (columns: ${names.join(', ')})`);
+  if (!source.ids) throw new Error(`${caller}: the image source has no ids to match the table's 'id' column against`);
+  const byId = new Map<string, number>();
+  for (let i = 0; i < source.ids.length; i++) byId.set(String(source.ids[i]), i);
+  const cols = opts.labelColumns ?? (names.includes('score') ? ['score'] : []);
+  for (const c of cols) if (!names.includes(c)) throw new Error(`${caller}: no column '${c}' (columns: ${names.join(', ')})`);
+  const n = table.numRows();
+  const indices = new Int32Array(n);
+  const labels: string[] = [];
+  for (let r = 0; r < n; r++) {
+    const id = table.get('id', r);
+    const pos = byId.get(String(id));
+    if (pos === undefined) throw new Error(`${caller}: row ${r} of the table has id ${JSON.stringify(id)}, which is not in the split`);
+    indices[r] = pos;
+    // With several columns, numbers and flags carry their column name; text values speak for themselves.
+    labels.push(cols.map((c) => { const v = table.get(c, r); return (cols.length > 1 && typeof v !== 'string' ? `${c} ` : '') + labelValue(v); }).join('\n'));
+  }
+  return imageStrip(source, indices, { ...opts, labels: opts.labels ?? labels });
+}
+
 function labelValue(v: unknown): string {
   if (typeof v === 'number') return formatNumber(v, 3);
   if (v === null || v === undefined) return '';
@@ -148,7 +155,9 @@ function fit(s: string, fontSize: number, maxWidth: number, bold = false): strin
 }
 
 /**
- * Composes the images at `indices` of `source` into one labelled PNG strip.
+ * Composes images of `source` (an `ImageDataset`) into one labelled PNG strip: either the images at
+ * positions `rows`, or the rows of a table (e.g. `fd.hardest(scores, { classId: 0 })`), matched to
+ * the split by `id` and labelled with `labelColumns` (a missing id is an error naming it).
  *
  * Each image is upscaled by an integer `scale` with nearest-neighbour (pixels stay square) and
  * labelled underneath, in the font shipped with the package (so labels render on machines without
@@ -156,12 +165,15 @@ function fit(s: string, fontSize: number, maxWidth: number, bold = false): strin
  *
  * @example
  * ```ts
- * const digits = await loadMnist();
+ * const digits = fd.loadMnist();
  * const firsts = [...Array(10).keys()].map((c) => digits.labels.indexOf(c));
- * imageStrip(digits, firsts, { labels: firsts.map((i) => `digit ${digits.labels[i]}`), title: 'one per class' });
+ * fd.imageStrip(digits, firsts, { labels: firsts.map((i) => `digit ${digits.labels[i]}`), title: 'one per class' });
+ * fd.imageStrip(test, fd.hardest(scores, { classId: 0, k: 8 }), { labelColumns: ['score', 'predName'] });
  * ```
  */
-export function imageStrip(source: ImageSource, indices: ArrayLike<number>, opts: ImageStripOptions = {}): ImageStrip {
+export function imageStrip(source: ImageSource, which: ArrayLike<number> | StripTable, opts: ImageStripOptions = {}): ImageStrip {
+  if (isStripTable(which)) return fromTable(which, source, opts);
+  const indices = which;
   const { height: h, width: w, channels: ch } = source;
   if (!(Number.isInteger(h) && h > 0 && Number.isInteger(w) && w > 0)) throw new Error(`imageStrip: bad image size ${w}x${h}`);
   if (ch !== 1 && ch !== 2 && ch !== 3 && ch !== 4) throw new Error(`imageStrip: channels must be 1, 2, 3 or 4, got ${ch}`);

@@ -1,6 +1,6 @@
 import { PCA } from 'ml-pca';
-import { assertMatrix, Matrix } from '../matrix';
-import { Random } from '../random';
+import { assertMatrix, Matrix } from '../util/matrix';
+import { Random } from '../util/random';
 
 /** Options for {@link orthogonalPrincipalAxis}. */
 export interface OrthogonalAxisOptions {
@@ -185,7 +185,7 @@ function covarianceOrGram(Z: Float64Array, n: number, d: number, gram: boolean):
  *
  * @example
  * ```ts
- * const { axis, coords, explainedVariance } = orthogonalPrincipalAxis(latents, svm.coef_);
+ * const { axis, coords, explainedVariance } = orthogonalPrincipalAxis(dirs.preprocess(zTest), dirs.direction(0));
  * // dot(axis, direction) ~ 0; coords[i] is sample i's position along axis
  * ```
  */

@@ -35,14 +35,6 @@ export function plainNumbers(a: ArrayLike<number>, digits = 6): Array<number | n
   return out;
 }
 
-/** @internal Formats a regularisation constant compactly: 0.001 -> '1e-3', 0.0316 -> '3.16e-2', 1 -> '1'. */
-export function formatC(c: number): string {
-  if (!Number.isFinite(c)) return String(c);
-  if (c >= 0.01 && c < 1000) return String(Number(c.toPrecision(3)));
-  const [m, e] = c.toExponential(2).split('e');
-  const mant = String(Number(m));
-  return `${mant}e${Number(e)}`;
-}
 
 /** @internal Distinct values in a stable order: numbers ascending, then strings ascending. */
 export function sortedDistinct<T extends string | number>(values: Iterable<T>): T[] {
@@ -119,7 +111,3 @@ export function checkPositiveInt(v: number, caller: string, what: string): numbe
   return v;
 }
 
-/** @internal Escapes text shown in Plotly's HTML-ish labels and hover text. */
-export function escapeLabel(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}

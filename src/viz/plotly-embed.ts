@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { escapeXml } from '../util/escape';
 
 /**
  * JSON-safe copy of a Plotly spec: typed arrays become arrays, non-finite numbers `null`, floats rounded.
@@ -39,7 +40,7 @@ export function plotlyJson(spec: unknown, digits = 7): unknown {
  *
  * @example
  * ```ts
- * `<script>var spec = ${scriptSafeJson(spec)};</script>`;
+ * `<script>var spec = ${scriptSafeJson(fd.scoreHistogram(scores))};</script>`;
  * ```
  */
 export function scriptSafeJson(value: unknown): string {
@@ -75,6 +76,7 @@ let packed: { b64: string; version: string; sha: string } | undefined;
  *
  * @example
  * ```ts
+ * import * as zlib from 'node:zlib';
  * zlib.gunzipSync(Buffer.from(packedPlotly().b64, 'base64')); // plotly.min.js
  * ```
  */
@@ -111,7 +113,7 @@ export function plotlyLoaderHtml(): string {
   }
   if (window.Plotly) { say('plotly.js ' + window.Plotly.version + ' ready'); drain(); return; }
   if (q.loading) return;
-  if (typeof DecompressionStream === 'undefined') { say('This browser cannot unpack the embedded plotly.js (no DecompressionStream); figures stay static previews.'); return; }
+  if (typeof DecompressionStream === 'undefined') { say('This browser cannot unpack the embedded plotly.js (no DecompressionStream); figures cannot draw.'); return; }
   q.loading = true;
   var b64 = document.getElementById('fd-plotly-src-${version.replace(/\W/g, '_')}');
   var bin = atob(b64 ? b64.textContent.trim() : '');
@@ -125,7 +127,7 @@ export function plotlyLoaderHtml(): string {
     if (!window.Plotly) throw new Error('plotly.js did not define window.Plotly');
     say('plotly.js ' + window.Plotly.version + ' ready (embedded, offline)');
     drain();
-  }).catch(function (e) { q.loading = false; say('Loading plotly.js failed: ' + e + '; figures stay static previews.'); });
+  }).catch(function (e) { q.loading = false; say('Loading plotly.js failed: ' + e + '; figures cannot draw.'); console.error('failure-directions: loading plotly.js failed: ' + e); });
 })();`;
   return (
     `<div class="${status}" style="font-size:11px;color:#888">failure-directions: plotly.js ${version} embedded; needs a trusted notebook to run</div>\n` +
@@ -135,18 +137,20 @@ export function plotlyLoaderHtml(): string {
 }
 
 /**
- * The HTML of one figure: a div that shows `previewPng` (a static image) until plotly.js draws the
- * interactive chart in its place. `id` must be unique on the page.
+ * The HTML of one figure: a div that plotly.js draws the interactive chart into, and until then a
+ * one-line placeholder naming the figure (`label`), which is what a viewer that runs no JavaScript
+ * shows of this HTML (an untrusted notebook). `id` must be unique on the page. The figure's static PNG
+ * is not embedded here: `npm run notebooks` stores it once, as the output's `image/png`.
  *
  * @example
  * ```ts
- * figureHtml({ data: [], layout: {} }, 'fd-fig-1', pngBuffer);
+ * figureHtml({ data: [], layout: {} }, 'fd-fig-1', 'Figure("scores", histogram[200])');
  * ```
  */
-export function figureHtml(spec: unknown, id: string, previewPng?: Buffer, alt = 'figure'): string {
-  const img = previewPng
-    ? `<img class="fd-figure-preview" alt="${alt.replace(/"/g, '&quot;')} (static preview)" src="data:image/png;base64,${previewPng.toString('base64')}" style="max-width:100%;display:block"/>`
-    : '';
+export function figureHtml(spec: unknown, id: string, label = 'figure'): string {
+  const placeholder =
+    `<div class="fd-figure-placeholder" style="font-size:12px;color:#888;padding:4px 0">${escapeXml(label)}: ` +
+    'interactive figure, drawn by plotly.js when the notebook is trusted and fd.init() ran</div>';
   const draw = `(function () {
   var id = ${JSON.stringify(id)};
   var spec = ${scriptSafeJson(spec)};
@@ -156,16 +160,16 @@ export function figureHtml(spec: unknown, id: string, previewPng?: Buffer, alt =
     var plot = box.querySelector('.fd-figure-plot');
     var config = Object.assign({ responsive: true, displaylogo: false }, spec.config || {});
     window.Plotly.newPlot(plot, spec.data, spec.layout || {}, config).then(function () {
-      var img = box.querySelector('.fd-figure-preview');
-      if (img) img.parentNode.removeChild(img);
+      var note = box.querySelector('.fd-figure-placeholder');
+      if (note) note.parentNode.removeChild(note);
       box.setAttribute('data-fd-drawn', '1');
-    });
+    }, function (e) { console.error('failure-directions: plotly.js could not draw ' + id + ': ' + (e && e.message || e)); });
   }
   if (window.Plotly) draw();
   else { var q = window.__fdPlotly = window.__fdPlotly || { queue: [], loading: false }; q.queue.push(draw); }
 })();`;
   return (
-    `<div class="fd-figure" id="${id}"><div class="fd-figure-plot"></div>${img}</div>\n` +
+    `<div class="fd-figure" id="${id}"><div class="fd-figure-plot"></div>${placeholder}</div>\n` +
     `<script type="text/javascript">\n${draw}\n</script>`
   );
 }

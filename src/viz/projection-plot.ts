@@ -1,11 +1,14 @@
-import type { Matrix } from '../matrix';
+import { classSamples } from '../directions/class-samples';
+import type { FailureDirections } from '../directions/failure-directions';
+import type { ScoresTable } from '../directions/scores-table';
+import type { ClassRef } from '../directions/table-views';
+import type { Matrix } from '../util/matrix';
 import { Figure } from './figure';
 import { orthogonalPrincipalAxis, OrthogonalAxisOptions } from './orthogonal-axis';
-import {
-  axis, baseLayout, checkLength, CORRECT_COLOR, escapeLabel, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR,
-} from './plot-helpers';
+import { axis, baseLayout, checkLength, CORRECT_COLOR, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
 
-/** Samples of one class to place along its failure direction. */
+/** Samples of one class to place along its failure direction (internal: built by classSamples). */
 export interface ProjectionData {
   /** SVM decision value per sample (the x axis). `NaN` scores are left out of the plot. */
   scores: Float64Array | Float32Array | ArrayLike<number>;
@@ -26,8 +29,13 @@ export interface ProjectionData {
 
 /** Options for {@link projectionPlot}. */
 export interface ProjectionPlotOptions {
-  /** Colour by correctness (default) or by ground-truth group (wrong samples then drawn as crosses). */
-  colorBy?: 'correct' | 'group';
+  /** The class to show (id or name); may be omitted when the table holds one class. */
+  classId?: ClassRef;
+  /**
+   * Colour by correctness (`'correct'`, default) or by any column, e.g. the ground-truth `'group'`
+   * (wrong samples then drawn as crosses).
+   */
+  colorBy?: string;
   /** Draw the decision boundary, a dashed vertical line at score 0 (default true). */
   boundary?: boolean;
   title?: string;
@@ -46,24 +54,40 @@ export interface ProjectionPlotOptions {
 }
 
 /**
- * Where a class's samples fall along its failure direction. x = SVM score (negative = failure
- * side), y = the main principal component of the preprocessed embeddings orthogonal to the
- * direction (see {@link orthogonalPrincipalAxis}), so the plot shows the spread the direction
- * does not explain. Colour by correct / wrong or by ground-truth group; hover shows id, label,
- * prediction, score (and group). The dashed line at 0 is the SVM's decision boundary.
+ * Where a class's samples fall along its failure direction. x = SVM score under the class's current
+ * SVM (negative = failure side), y = the main principal component of the preprocessed embeddings
+ * orthogonal to the direction (see {@link orthogonalPrincipalAxis}), so the plot shows the spread
+ * the direction does not explain. Colour by correct / wrong or by any column (e.g. the ground-truth
+ * group); hover shows id, class, prediction, score. The dashed line at 0 is the SVM's decision
+ * boundary. Takes the fitted directions and a scores table (`dirs.scores(input)` or a view of it):
+ * the table's rows lead back to their embeddings.
  *
  * Deterministic: same input, same figure (the PCA sign is fixed, traces are in a fixed order).
  *
  * @example
  * ```ts
- * const fig = projectionPlot(
- *   { scores, latents: fd.preprocess(classLatents), direction: fd.direction(3), correct, ids, labels, preds, groups },
- *   { colorBy: 'group', title: 'Class 3 along its failure direction' },
- * );
- * await show(fig);
+ * fd.projectionPlot(dirs, scores, { classId: 0, colorBy: 'group' });
  * ```
  */
-export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions = {}): Figure {
+export function projectionPlot(dirs: FailureDirections, table: ScoresTable, opts: ProjectionPlotOptions = {}): Figure {
+  const colorBy = opts.colorBy ?? 'correct';
+  const s = classSamples(dirs, table, opts.classId);
+  const has = (c: string) => table.columnNames().includes(c);
+  const data: ProjectionData = {
+    scores: s.scores,
+    latents: s.latents,
+    direction: s.direction,
+    correct: s.correct,
+    ids: has('id') ? (s.column('id') as Array<string | number>) : undefined,
+    labels: has('className') ? (s.column('className') as string[]) : undefined,
+    preds: has('predName') ? (s.column('predName') as string[]) : undefined,
+    groups: colorBy !== 'correct' ? (s.column(colorBy) as Array<string | number | null>) : undefined,
+  };
+  return drawProjection(data, { ...opts, colorBy });
+}
+
+/** @internal The figure from precomputed samples (what projectionPlot computes); exported for tests. */
+export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions = {}): Figure {
   const caller = 'projectionPlot';
   const n = data.latents?.rows;
   if (!Number.isInteger(n)) throw new TypeError(`${caller}: latents must be a Matrix {data, rows, cols}`);
@@ -74,8 +98,7 @@ export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions
   if (data.preds) checkLength(data.preds, n, caller, 'preds');
   if (data.groups) checkLength(data.groups, n, caller, 'groups');
   const colorBy = opts.colorBy ?? 'correct';
-  if (colorBy !== 'correct' && colorBy !== 'group') throw new RangeError(`${caller}: colorBy must be 'correct' or 'group', got ${String(colorBy)}`);
-  if (colorBy === 'group' && !data.groups) throw new Error(`${caller}: colorBy 'group' needs data.groups`);
+
 
   const { coords, explainedVariance } = orthogonalPrincipalAxis(data.latents, data.direction, opts.pca);
   const webglAbove = opts.webglAbove ?? 5000;
@@ -98,19 +121,19 @@ export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions
     'label: %{customdata[1]}',
     'pred: %{customdata[2]}',
     'score: %{x:.4f}',
-    ...(data.groups ? ['group: %{customdata[3]}'] : []),
+    ...(data.groups ? [`${escapePlotlyText(colorBy)}: %{customdata[3]}`] : []),
   ].join('<br>');
   const traces = keys.map((key, t) => {
     const idx = members.get(key)!;
     const color = colorBy === 'correct' ? (key === 'correct' ? CORRECT_COLOR : WRONG_COLOR) : PALETTE[t % PALETTE.length];
     const marker: Record<string, unknown> = { color, size: opts.markerSize ?? (kept.length > 2000 ? 4 : 6), opacity: opts.opacity ?? 0.75 };
-    if (colorBy === 'group') {
+    if (colorBy !== 'correct') {
       marker.symbol = idx.map((i) => (truthy(data.correct[i]) ? 'circle' : 'x'));
     }
     return {
       type,
       mode: 'markers',
-      name: escapeLabel(key),
+      name: escapePlotlyText(key),
       x: idx.map((i) => round(data.scores[i])),
       y: idx.map((i) => round(coords[i])),
       customdata: idx.map((i) => [
@@ -119,7 +142,7 @@ export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions
         data.preds ? data.preds[i] : '',
         ...(data.groups ? [data.groups[i] ?? 'unknown'] : []),
       ]),
-      hovertemplate: `${hover}<extra>${escapeLabel(key)}</extra>`,
+      hovertemplate: `${hover}<extra>${escapePlotlyText(key)}</extra>`,
       marker,
     };
   });
@@ -128,7 +151,7 @@ export function projectionPlot(data: ProjectionData, opts: ProjectionPlotOptions
   const pct = Number.isFinite(explainedVariance) ? ` (${(100 * explainedVariance).toFixed(1)}% of remaining variance)` : '';
   layout.xaxis = axis('SVM score (negative = failure side)');
   layout.yaxis = axis(`PC1 orthogonal to the direction${pct}`);
-  layout.legend = { title: { text: colorBy === 'correct' ? 'prediction' : 'group (x = wrong)' } };
+  layout.legend = { title: { text: colorBy === 'correct' ? 'prediction' : `${escapePlotlyText(colorBy)} (x = wrong)` } };
   if (opts.boundary ?? true) {
     layout.shapes = [verticalLine(0, 'x', 'y', [0, 1])];
     layout.annotations = [

@@ -1,11 +1,11 @@
+import type { ScoresTable } from '../directions/scores-table';
+import { ofClass, type ClassRef } from '../directions/table-views';
 import { Figure } from './figure';
-import {
-  axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, escapeLabel, finiteRange, PALETTE, sortedDistinct, truthy,
-  verticalLine, WRONG_COLOR, round,
-} from './plot-helpers';
+import { axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, finiteRange, PALETTE, sortedDistinct, truthy, verticalLine, WRONG_COLOR, round } from './plot-helpers';
+import { escapePlotlyText } from '../util/escape';
 
-/** Scores to histogram: one entry per sample (e.g. columns of a scores table). */
-export interface ScoreHistogramData {
+/** Scores to histogram: one entry per sample (internal: read from a table's columns). */
+interface ScoreHistogramData {
   /** SVM decision value per sample; `NaN` scores are left out. */
   score: Float64Array | Float32Array | ArrayLike<number>;
   correct: Uint8Array | ArrayLike<boolean> | ArrayLike<number>;
@@ -19,6 +19,17 @@ export interface ScoreHistogramData {
 
 /** Options for {@link scoreHistogram}. */
 export interface ScoreHistogramOptions {
+  /** The column on the x axis (default `'score'`). */
+  x?: string;
+  /**
+   * What splits each panel into series: `'correct'` (default: correct vs wrong), or any column (e.g.
+   * `'group'`): one colour per value, each split again into correct and wrong (hatched).
+   */
+  color?: string;
+  /** One panel per value of this column (default `'className'`, ordered by class id); `null` for one panel. */
+  facet?: string | null;
+  /** Only this class (id or name). */
+  classId?: ClassRef;
   /** Bins per panel (default 30); all traces of a panel share the same bins. */
   nbins?: number;
   /**
@@ -38,20 +49,43 @@ export interface ScoreHistogramOptions {
 }
 
 /**
- * Histograms of SVM scores, correct vs wrong overlaid (and split by ground-truth group when given,
- * colour = group, hatched = wrong), one panel per class when several classes are given. A good
- * failure direction pushes the wrong (or minority-group) samples to the left of 0.
+ * Histograms of SVM scores, correct vs wrong overlaid (and split by any column with `color`, e.g.
+ * the ground-truth group: colour = value, hatched = wrong), one panel per class. A good failure
+ * direction pushes the wrong (or minority-group) samples to the left of 0. Takes a scores table
+ * (`dirs.scores(input)`, or any view of it) and column names, in the Observable Plot style.
  *
  * @example
  * ```ts
- * const t = fd.scores(splits.test);
- * await show(scoreHistogram({
- *   score: t.array('score'), correct: t.array('correct'), group: t.array('group'),
- *   className: t.array('className'), label: t.array('label'),
- * }, { title: 'Test-set scores per class' }));
+ * fd.scoreHistogram(scores, { color: 'group', title: 'Test scores per class, by group' });
+ * fd.scoreHistogram(scores, { classId: 0, facet: null });
  * ```
  */
-export function scoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOptions = {}): Figure {
+export function scoreHistogram(table: ScoresTable, opts: ScoreHistogramOptions = {}): Figure {
+  const caller = 'scoreHistogram';
+  const t = opts.classId === undefined ? table : ofClass(table, opts.classId);
+  const x = opts.x ?? 'score';
+  const color = opts.color ?? 'correct';
+  const facet = opts.facet === undefined ? 'className' : opts.facet;
+  const need = (name: string) => {
+    if (t == null || typeof t.columnNames !== 'function') throw new TypeError(`${caller}: expected a scores table, got ${t}`);
+    if (!t.columnNames().includes(name)) throw new Error(`${caller}: the table has no '${name}' column (columns: ${t.columnNames().join(', ')})`);
+    return t.array(name) as unknown as ArrayLike<never>;
+  };
+  const correct = need('correct') as ArrayLike<unknown>;
+  for (let i = 0; i < correct.length; i++) {
+    if (correct[i] == null) throw new Error(`${caller}: column 'correct' is null at row ${i} (scores made without the model's predictions)`);
+  }
+  const data: ScoreHistogramData = {
+    score: Float64Array.from(need(x) as ArrayLike<number>, (v) => (v == null ? NaN : Number(v))),
+    correct: correct as ArrayLike<boolean>,
+    ...(color !== 'correct' ? { group: need(color) } : {}),
+    ...(facet ? { className: need(facet) } : {}),
+    ...(facet === 'className' && t.columnNames().includes('label') ? { label: need('label') } : {}),
+  };
+  return drawScoreHistogram(data, { ...opts, colorName: color, xName: x === 'score' ? 'SVM score' : x });
+}
+
+function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOptions & { colorName: string; xName: string }): Figure {
   const caller = 'scoreHistogram';
   const n = data.score?.length;
   checkLength(data.score, n, caller, 'score');
@@ -109,7 +143,7 @@ export function scoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOpt
       const color = data.group ? PALETTE[Math.floor(s / 2) % PALETTE.length] : wrong ? WRONG_COLOR : CORRECT_COLOR;
       traces.push({
         type: 'histogram',
-        name: escapeLabel(name),
+        name: escapePlotlyText(name),
         legendgroup: name,
         showlegend: !shown.has(name),
         x: idx.map((i) => round(data.score[i])),
@@ -120,18 +154,18 @@ export function scoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOpt
         histnorm: normalize ? 'probability' : '',
         opacity: 0.6,
         marker: { color, line: { color, width: 0.5 }, ...(data.group && wrong ? { pattern: { shape: '/', fillmode: 'overlay', fgcolor: '#222', solidity: 0.35 } } : {}) },
-        hovertemplate: `${escapeLabel(name)}${panel !== '' ? ` (${escapeLabel(String(panel))})` : ''}<br>score %{x}<br>${normalize ? 'fraction %{y:.3f}' : 'count %{y}'}<extra></extra>`,
+        hovertemplate: `${escapePlotlyText(name)}${panel !== '' ? ` (${escapePlotlyText(String(panel))})` : ''}<br>score %{x}<br>${normalize ? 'fraction %{y:.3f}' : 'count %{y}'}<extra></extra>`,
       });
       shown.add(name);
     });
     const r = Math.floor(p / cols);
     const c = p % cols;
-    layout[`xaxis${suffix}`] = axis(r === rows - 1 || p + cols >= panels.length ? 'SVM score' : '', { anchor: `y${suffix}` });
+    layout[`xaxis${suffix}`] = axis(r === rows - 1 || p + cols >= panels.length ? opts.xName : '', { anchor: `y${suffix}` });
     layout[`yaxis${suffix}`] = axis(c === 0 ? (normalize ? 'fraction of samples' : 'count') : '', { anchor: `x${suffix}`, rangemode: 'tozero' });
     if (opts.boundary ?? true) shapes.push(verticalLine(0, `x${suffix}`, `y${suffix}`));
     if (panels.length > 1 || panel !== '') {
       annotations.push({
-        text: `<b>${escapeLabel(String(panel))}</b> (n = ${rowsOfPanel.length})`,
+        text: `<b>${escapePlotlyText(String(panel))}</b> (n = ${rowsOfPanel.length})`,
         xref: `x${suffix} domain`, yref: `y${suffix} domain`, x: 0.5, y: 1.02, xanchor: 'center', yanchor: 'bottom', showarrow: false,
       });
     }
@@ -140,6 +174,6 @@ export function scoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOpt
   layout.grid = { rows, columns: cols, pattern: 'independent', roworder: 'top to bottom', ygap: 0.35, xgap: 0.12 };
   layout.shapes = shapes;
   layout.annotations = annotations;
-  layout.legend = { title: { text: data.group ? 'group · prediction' : 'prediction' } };
+  layout.legend = { title: { text: data.group ? `${escapePlotlyText(opts.colorName)} · prediction` : 'prediction' } };
   return new Figure({ data: traces, layout });
 }

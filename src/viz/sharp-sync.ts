@@ -1,12 +1,12 @@
 /**
  * Synchronous sharp rendering, for code that cannot await.
  *
- * sharp only has an asynchronous API, but a figure that is a cell's last value renders itself from
- * `util.inspect` (synchronous) and image strips are nicer to use without `await` (an un-awaited display
+ * sharp only has an asynchronous API, but an image strip that is a cell's last value renders itself
+ * from `util.inspect` (synchronous), and strips are nicer to use without `await` (an un-awaited display
  * lands in whichever cell runs later). So sharp runs in one long-lived, unref'd worker thread and the
  * caller blocks on `Atomics.wait` until the worker signals that the PNG is on a message port, then
  * takes it with `receiveMessageOnPort`. libvips works on its own threads, so the blocked main thread
- * does not stall it. A render of a typical figure or strip takes 10-80 ms; the first call also pays
+ * does not stall it. A render of a typical strip takes 10-80 ms; the first call also pays
  * the worker start and sharp load (~0.5 s).
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -45,7 +45,6 @@ let sharp, loadError;
 try { sharp = require(workerData.sharpPath); } catch (e) { loadError = e; }
 async function run(job) {
   if (loadError) throw loadError;
-  if (job.svg !== undefined) return sharp(Buffer.from(job.svg)).png(job.palette ? { palette: true, quality: 100, compressionLevel: 9 } : { compressionLevel: 9 }).toBuffer();
   const c = job.compose;
   const inputs = [];
   for (const l of c.layers) {
@@ -74,6 +73,8 @@ function getWorker(): Worker {
   ensureFontConfig();
   // Load sharp in the main thread first: libvips must not be unloaded when a worker exits.
   const sharpPath = require.resolve('sharp');
+  // The worker loads sharp by this resolved path; loading it here first keeps libvips resident.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(sharpPath);
   const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { sharpPath } });
   w.unref();
@@ -87,7 +88,7 @@ function getWorker(): Worker {
   return w;
 }
 
-function runSync(job: { svg?: string; palette?: boolean; compose?: ComposeJob }, what: string, timeoutMs: number): Buffer {
+function runSync(job: { compose: ComposeJob }, what: string, timeoutMs: number): Buffer {
   const w = getWorker();
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
@@ -105,19 +106,6 @@ function runSync(job: { svg?: string; palette?: boolean; compose?: ComposeJob },
   } finally {
     port1.close();
   }
-}
-
-/**
- * Rasterises an SVG document to PNG, synchronously. `palette` quantises to at most 256 colours (about a
- * third of the bytes for charts with many anti-aliased markers; deterministic).
- *
- * @example
- * ```ts
- * const png = svgToPngSync('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
- * ```
- */
-export function svgToPngSync(svg: string, opts: { palette?: boolean; what?: string; timeoutMs?: number } = {}): Buffer {
-  return runSync({ svg, palette: !!opts.palette }, opts.what ?? 'svg render', opts.timeoutMs ?? 60_000);
 }
 
 /**

@@ -3,7 +3,8 @@
  * Works on any object with Arquero's read API (`numRows`, `columnNames`, `get`), so tables built with
  * another copy of Arquero render too.
  */
-import { escapeXml } from './fonts';
+import { escapeXml } from '../util/escape';
+import { formatCount, formatNumber } from '../util/format';
 
 /** The part of Arquero's table API the renderers use. */
 export interface TableLike {
@@ -28,6 +29,7 @@ export interface TableViewOptions {
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
  * isTable(aq.table({ a: [1] })); // true
  * ```
  */
@@ -35,47 +37,6 @@ export function isTable(x: unknown): x is TableLike {
   const t = x as TableLike;
   return !!t && typeof t === 'object' && typeof t.numRows === 'function' && typeof t.numCols === 'function' &&
     typeof t.columnNames === 'function' && typeof t.get === 'function';
-}
-
-/**
- * A number as a person reads it: integers in full, others with `digits` significant digits and no
- * trailing zeros, very large or small magnitudes in exponent form.
- *
- * @example
- * ```ts
- * formatNumber(0.123456);   // '0.1235'
- * formatNumber(-3);         // '-3'
- * formatNumber(0.0000123);  // '1.23e-5'
- * ```
- */
-export function formatNumber(v: number, digits = 4): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '∞';
-  if (v === -Infinity) return '-∞';
-  if (v === 0) return '0';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-4) {
-    const [m, e] = v.toExponential(Math.max(0, digits - 2)).split('e');
-    return `${trimZeros(m)}e${e.replace('+', '')}`;
-  }
-  return trimZeros(v.toPrecision(digits));
-}
-
-function trimZeros(s: string): string {
-  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
-}
-
-/**
- * An integer with thousands separators: `12,345`.
- *
- * @example
- * ```ts
- * formatCount(12345); // '12,345'
- * ```
- */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 /**
@@ -156,6 +117,7 @@ const TABLE_CSS =
  *
  * @example
  * ```ts
+ * import * as aq from 'arquero';
  * tableHtml(aq.table({ id: [1, 2], score: [-0.51234, 1.5] }), { limit: 5 });
  * ```
  */

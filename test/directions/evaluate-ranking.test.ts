@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as aq from 'arquero';
 import { evaluateRanking } from '../../src/directions';
 import { auroc, averagePrecision, precisionAtKScore } from '../../src/metrics';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 
 const close = (a: unknown, b: number, tol = 1e-12) => assert.ok(typeof a === 'number' && Math.abs(a - b) <= tol, `${a} != ${b}`);
 

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { FailureDirections, Preprocessor } from '../../src/directions';
-import { setProgressSink } from '../../src/progress';
+import { NotFittedError } from '../../src/util/errors';
+import { setProgressSink } from '../../src/util/progress';
 import { f32, loadFixture, matrix, u8 } from '../svm/fixtures';
-import { auroc, syntheticSplits } from './synthetic';
+import { auroc, inputOf, syntheticSplits } from './synthetic';
 
 setProgressSink(null);
 const S = syntheticSplits(7);
@@ -10,13 +11,13 @@ const names = ['cat', 'dog', 'ship', 'truck'];
 let fd: FailureDirections;
 
 before(() => {
-  fd = new FailureDirections({ randomState: 0 }).setPreprocess(S.train.latents).fit(S.val.latents, S.val.labels, S.val.preds, { classNames: names });
+  fd = new FailureDirections({ seed: 0 }).setPreprocess(S.train.latents).fit(inputOf(S.val, 'val', names));
 });
 
 describe('FailureDirections end to end (planted failure subgroups)', () => {
-  it('summarises every class in cv_', () => {
-    const rows = fd.cv_.objects() as any[];
-    assert.deepEqual(fd.cv_.columnNames(), ['class', 'className', 'n', 'nErrors', 'C', 'cvBalancedAccuracy', 'status']);
+  it('summarises every class in classSummary_ and the CV curves in cvResults_', () => {
+    const rows = fd.classSummary_.objects() as any[];
+    assert.deepEqual(fd.classSummary_.columnNames(), ['class', 'className', 'n', 'nErrors', 'C', 'cvBalancedAccuracy', 'status']);
     assert.equal(rows.length, 4);
     for (const r of rows.slice(0, 3)) {
       assert.equal(r.status, 'ok');
@@ -25,15 +26,17 @@ describe('FailureDirections end to end (planted failure subgroups)', () => {
     }
     assert.equal(rows[3].status, 'no errors');
     assert.equal(rows[3].C, null);
-    assert.equal(fd.svms_![3], null);
-    assert.equal(fd.cvDetails_![0].Cs.length, 7);
-    assert.equal(fd.cvDetails_![0].chosenC, rows[0].C);
-    assert.ok(fd.cvDetails_![3].meanBalancedAccuracy.every(Number.isNaN));
+    assert.equal(fd.svms_[3], null);
+    const cv = fd.cvResults_.objects() as any[];
+    assert.deepEqual(fd.cvResults_.columnNames(), ['class', 'className', 'C', 'balancedAccuracy', 'converged', 'chosen', 'status']);
+    assert.equal(cv.filter((r) => r.class === 0).length, 7);
+    assert.deepEqual(cv.filter((r) => r.class === 0 && r.chosen).map((r) => r.C), [rows[0].C]);
+    assert.ok(cv.filter((r) => r.class === 3).every((r) => Number.isNaN(r.balancedAccuracy) && !r.chosen));
     assert.equal(fd.preprocessSource_, 'train');
   });
 
   it('finds the planted subgroup on held-out data: AUROC of -score > 0.9 per class', () => {
-    const t = fd.scores({ latents: S.test.latents, labels: S.test.labels, preds: S.test.preds, confidences: S.test.confidences, groups: Array.from(S.test.group, (g) => (g ? 'hard' : 'easy')), split: 'test' });
+    const t = fd.scores(inputOf(S.test, 'test', names, { groups: Array.from(S.test.group, (g) => (g ? 'hard' : 'easy')) }));
     const score = t.array('score') as Float64Array;
     for (let c = 0; c < 3; c++) {
       const rows = Array.from(S.test.labels.keys()).filter((i) => S.test.labels[i] === c);
@@ -44,13 +47,14 @@ describe('FailureDirections end to end (planted failure subgroups)', () => {
 
   it('scores table: columns, flags, ranks, NaN for classes without an SVM', () => {
     const ids = Array.from({ length: S.test.latents.rows }, (_, i) => `img-${i}`);
-    const t = fd.scores({ latents: S.test.latents, labels: S.test.labels, preds: S.test.preds, ids, split: 'test' });
-    assert.deepEqual(t.columnNames(), ['id', 'split', 'label', 'className', 'pred', 'correct', 'confidence', 'score', 'flagged', 'rankInClass']);
+    const t = fd.scores(inputOf(S.test, 'test', names, { ids }));
+    assert.deepEqual(t.columnNames(), ['id', 'split', 'label', 'className', 'pred', 'predName', 'correct', 'confidence', 'score', 'flagged', 'rankInClass']);
     const rows = t.objects() as any[];
     assert.equal(rows[0].id, 'img-0');
     assert.equal(rows[0].split, 'test');
     for (const r of rows) {
       assert.equal(r.className, names[r.label]);
+      assert.equal(r.predName, names[r.pred]);
       assert.equal(r.correct, r.label === r.pred);
       if (r.label === 3) {
         assert.ok(Number.isNaN(r.score) && r.flagged === false && Number.isNaN(r.rankInClass));
@@ -63,49 +67,54 @@ describe('FailureDirections end to end (planted failure subgroups)', () => {
       assert.deepEqual(inClass.map((r) => r.rankInClass), inClass.map((_, k) => k));
       for (let k = 1; k < inClass.length; k++) assert.ok(inClass[k - 1].score <= inClass[k].score);
     }
-    const dec = fd.decisionFunction(S.test.latents, S.test.labels);
+    const dec = fd.decisionFunction(inputOf(S.test, 'test', names));
     assert.deepEqual(Array.from(t.array('score') as Float64Array), Array.from(dec));
-    // Without preds: pred / correct are null.
-    const u = fd.scores({ latents: S.test.latents, labels: S.test.labels });
+    // One class's SVM on every row of a bare matrix.
+    const all0 = fd.decisionFunction(S.test.latents, 0);
+    S.test.labels.forEach((c, i) => c === 0 && assert.equal(all0[i], dec[i]));
+    // Without preds: pred / predName / correct are null.
+    const { preds: _p, ...noPreds } = inputOf(S.test, 'test', names);
+    const u = fd.scores(noPreds);
     assert.equal((u.objects()[0] as any).pred, null);
+    assert.equal((u.objects()[0] as any).predName, null);
     assert.equal((u.objects()[0] as any).id, 0);
   });
 
   it('direction is a unit vector along the SVM normal; preprocess gives unit rows', () => {
     const u = fd.direction(0);
     assert.ok(Math.abs(Math.hypot(...u) - 1) < 1e-6);
-    const w = fd.svms_![0]!.coef_!;
+    const w = fd.svms_[0]!.coef_!;
     const cos = u.reduce((s, v, j) => s + v * w[j], 0) / Math.hypot(...w);
     assert.ok(cos > 0.999999);
     const z = fd.preprocess(S.test.latents);
     for (let i = 0; i < 5; i++) assert.ok(Math.abs(Math.hypot(...z.data.subarray(i * z.cols, (i + 1) * z.cols)) - 1) < 1e-5);
-    assert.throws(() => fd.direction(3), /class 3 \('truck'\) has no SVM: no errors/);
+    assert.throws(() => fd.direction(3), /class 3 \('truck'\) has no direction: no errors/);
     assert.throws(() => fd.direction(9), /class 9 is not one of the fitted classes 0\.\.3/);
   });
 
   it('refit moves to a new C with a warm start and matches a fresh fit', () => {
     const g = FailureDirections.fromJSON(JSON.parse(JSON.stringify(fd)));
-    const before = g.svms_![1]!.C;
+    const before = g.svms_[1]!.C;
     const newC = before === 1 ? 0.01 : 1;
     g.refit(1, newC);
-    assert.equal((g.cv_.objects()[1] as any).C, newC);
-    const fresh = new FailureDirections({ randomState: 0, Cs: [newC] }).setPreprocess(S.train.latents).fit(S.val.latents, S.val.labels, S.val.preds);
-    const a = g.decisionFunction(S.test.latents, S.test.labels), b = fresh.decisionFunction(S.test.latents, S.test.labels);
+    assert.equal((g.classSummary_.objects()[1] as any).C, newC);
+    const fresh = new FailureDirections({ seed: 0, Cs: [newC] }).setPreprocess(S.train.latents).fit(inputOf(S.val, 'val', names));
+    const a = g.decisionFunction(inputOf(S.test, 'test', names)), b = fresh.decisionFunction(inputOf(S.test, 'test', names));
     let num = 0, den = 0;
     S.test.labels.forEach((c, i) => {
       if (c === 1) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
     });
     assert.ok(num / den < 5e-3, `relative difference ${num / den}`);
     assert.throws(() => g.refit(1, 0), /FailureDirections\.refit: C must be a positive finite number, got 0/);
-    assert.throws(() => g.refit(3, 0.1), /class 3 \('truck'\) has no SVM/);
+    assert.throws(() => g.refit(3, 0.1), /class 3 \('truck'\) has no direction/);
   });
 
   it('fitPath returns one model per C; the chosen C reproduces the fitted SVM', () => {
     const path = fd.fitPath(0);
     assert.equal(path.length, 7);
-    const k = fd.options.Cs.indexOf(fd.svms_![0]!.C);
+    const k = fd.options.Cs.indexOf(fd.svms_[0]!.C);
     const z = fd.preprocess(S.test.latents);
-    const a = path[k].decisionFunction(z), b = fd.svms_![0]!.decisionFunction(z);
+    const a = path[k].decisionFunction(z), b = fd.svms_[0]!.decisionFunction(z);
     let num = 0, den = 0;
     for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i] - b[i])); den = Math.max(den, Math.abs(b[i])); }
     assert.ok(num / den < 5e-3);
@@ -116,12 +125,18 @@ describe('FailureDirections end to end (planted failure subgroups)', () => {
     const j = JSON.parse(JSON.stringify(fd));
     const g = FailureDirections.fromJSON(j);
     assert.deepEqual(JSON.parse(JSON.stringify(g)), j);
-    assert.deepEqual(g.scores({ latents: S.test.latents, labels: S.test.labels }).objects(), fd.scores({ latents: S.test.latents, labels: S.test.labels }).objects());
+    assert.deepEqual(g.scores(inputOf(S.test, 'test', names)).objects(), fd.scores(inputOf(S.test, 'test', names)).objects());
     const light = fd.toJSON({ data: false });
     assert.equal(light.fitted!.data, null);
     const h = FailureDirections.fromJSON(JSON.stringify(light));
-    assert.deepEqual(Array.from(h.decisionFunction(S.test.latents, S.test.labels)), Array.from(fd.decisionFunction(S.test.latents, S.test.labels)));
-    assert.throws(() => h.refit(0, 0.1), /saved without data/);
+    assert.deepEqual(Array.from(h.decisionFunction(inputOf(S.test, 'test', names))), Array.from(fd.decisionFunction(inputOf(S.test, 'test', names))));
+    assert.throws(() => h.refit(0, 0.1), /saved with \{ data: false \}/);
+    // Version 1 files (randomState) still load.
+    const v1 = JSON.parse(JSON.stringify(light));
+    v1.version = 1;
+    v1.options.randomState = 3;
+    delete v1.options.seed;
+    assert.equal(FailureDirections.fromJSON(v1).options.seed, 3);
   });
 
   it('statuses for classes without errors, without correct predictions, with too few errors, without samples', () => {
@@ -134,28 +149,34 @@ describe('FailureDirections end to end (planted failure subgroups)', () => {
       if (labels[i] === 0) preds[i] = 1;
       if (labels[i] === 1) { preds[i] = firstErr ? 0 : 1; firstErr = false; }
     }
-    const g = new FailureDirections({ Cs: [0.1] }).fit(S.val.latents, labels, preds, { classNames: [...names, 'empty'] });
-    const st = (g.cv_.objects() as any[]).map((r) => r.status);
+    const g = new FailureDirections({ Cs: [0.1] }).fit(inputOf({ ...S.val, preds }, 'val', [...names, 'empty']));
+    const st = (g.classSummary_.objects() as any[]).map((r) => r.status);
     assert.deepEqual(st, ['no correct predictions', 'too few errors (1 < 2 folds)', 'ok', 'no errors', 'no samples']);
     assert.equal(g.preprocessSource_, 'fit latents');
-    const s = g.decisionFunction(S.test.latents, S.test.labels);
+    const s = g.decisionFunction(inputOf(S.test, 'test', [...names, 'empty']));
     S.test.labels.forEach((c, i) => assert.equal(Number.isNaN(s[i]), c !== 2));
   });
 
   it('bad input gets clear errors', () => {
     const g = new FailureDirections();
-    assert.throws(() => g.decisionFunction(S.test.latents, S.test.labels), /not fitted yet/);
-    assert.throws(() => g.fit(S.val.latents, S.val.labels.slice(1), S.val.preds), /FailureDirections\.fit: labels has 1199 entries but latents have 1200 rows/);
+    const val = inputOf(S.val, 'val', names);
+    assert.throws(() => g.decisionFunction(inputOf(S.test, 'test', names)), (e: Error) => e instanceof NotFittedError && /not fitted yet/.test(e.message));
+    assert.throws(() => g.classSummary_, NotFittedError);
+    assert.throws(() => g.fit({ ...val, labels: val.labels.slice(1) }), /FailureDirections\.fit: labels has 1199 entries but latents have 1200 rows/);
     const bad = { ...S.val.latents, data: S.val.latents.data.slice() };
     bad.data[3 * bad.cols + 5] = NaN;
-    assert.throws(() => g.fit(bad, S.val.labels, S.val.preds), /FailureDirections\.fit: latents: non-finite value NaN at row 3, column 5/);
-    assert.throws(() => g.fit(S.val.latents, Array.from(S.val.labels, (v, i) => (i === 2 ? 1.5 : v)), S.val.preds), /labels\[2\] = 1\.5 is not a class id/);
-    assert.throws(() => g.fit(S.val.latents, S.val.labels, S.val.preds, { classNames: ['a'] }), /labels contain class 3 but classNames has only 1 names/);
-    assert.throws(() => g.fit({ data: new Float32Array(0), rows: 0, cols: 4 }, [], []), /latents is empty/);
-    assert.throws(() => fd.decisionFunction(S.test.latents, Array.from(S.test.labels, () => 7)), /labels\[0\] = 7 is not one of the fitted classes 0\.\.3/);
-    assert.throws(() => fd.scores({ latents: S.test.latents, labels: S.test.labels, preds: [1, 2] }), /preds has 2 entries but latents have 1200 rows/);
+    assert.throws(() => g.fit({ ...val, latents: bad }), /FailureDirections\.fit: latents: non-finite value NaN at row 3, column 5/);
+    assert.throws(() => g.fit({ ...val, labels: Array.from(S.val.labels, (v, i) => (i === 2 ? 1.5 : v)) as unknown as Int32Array }), /labels\[2\] of split 'val' = 1\.5 is not a class id/);
+    assert.throws(() => g.fit({ ...val, classNames: ['a'] }), /labels\[\d+\] of split 'val' = \d is outside the vocabulary \(1 classes: 'a'\)/);
+    assert.throws(() => g.fit({ ...val, preds: undefined } as never), /has no predictions/);
+    assert.throws(() => g.fit(S.val.latents as never), /expected one input object/);
+    assert.throws(() => g.fit({ ...val, latents: { data: new Float32Array(0), rows: 0, cols: 4 }, labels: new Int32Array(0), preds: new Int32Array(0) }), /latents is empty/);
+    assert.throws(() => fd.scores(inputOf(S.test, 'test', ['a', 'b', 'c', 'd'])), /split 'test' uses 4 classes: 'a', 'b', 'c', 'd' but the directions were fitted on 4 classes: 'cat', 'dog', 'ship', 'truck'/);
+    assert.throws(() => fd.scores({ ...inputOf(S.test, 'test', names), preds: new Int32Array(2) }), /preds has 2 entries but latents have 1200 rows/);
+    assert.throws(() => fd.decisionFunction(S.test.latents), /needs a classId/);
     assert.throws(() => new FailureDirections({ Cs: [1, -1] }), /Cs\[1\] must be a positive finite number, got -1/);
     assert.throws(() => new FailureDirections({ folds: 1 }), /folds must be an integer >= 2, got 1/);
+    assert.throws(() => new FailureDirections({ randomState: 1 } as never), /called 'seed'/);
     assert.throws(() => fd.preprocess({ data: new Float32Array(3), rows: 1, cols: 3 }), /latents have 3 columns but the train latents had 48/);
   });
 });
@@ -187,8 +208,11 @@ describe('FailureDirections on the scikit-learn fixture (the paper\'s procedure)
       }
       off += c.rows;
     });
-    const g = new FailureDirections({ shuffle: false }).setPreprocess(matrix(cv.trainRaw, cv.trainRows, d)).fit({ data, rows: n, cols: d }, labels, preds);
-    const rows = g.cv_.objects() as any[];
+    const classNames = cv.classes.map((_: unknown, k: number) => `class ${k}`);
+    const g = new FailureDirections({ shuffle: false })
+      .setPreprocess(matrix(cv.trainRaw, cv.trainRows, d))
+      .fit({ latents: { data, rows: n, cols: d }, labels, preds, classNames, ids: Array.from(labels, (_, i) => i), split: 'val' });
+    const rows = g.classSummary_.objects() as any[];
     cv.classes.forEach((c: any, k: number) => {
       if (c.paperDetermined) assert.equal(rows[k].C, c.paperC, `class ${k}`);
     });

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { selectFromPool, type ClassScorer } from '../../src/directions/select-from-pool';
-import type { Matrix } from '../../src/matrix';
+import type { Matrix } from '../../src/util/matrix';
 
 // A scorer whose "direction" is the first latent coordinate, per class sign-flipped for class 1,
 // so the test can tell that decisionFunction really receives the labels.
 const scorer: ClassScorer = {
-  decisionFunction(latents: Matrix, labels: ArrayLike<number>) {
+  decisionFunction({ latents, labels }: { latents: Matrix; labels: ArrayLike<number> }) {
     const out = new Float32Array(latents.rows);
     for (let i = 0; i < latents.rows; i++) out[i] = (labels[i] === 1 ? -1 : 1) * latents.data[i * latents.cols];
     return out;

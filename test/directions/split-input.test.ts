@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as aq from 'arquero';
 import type { ImageDataset } from '../../src/data/image-dataset';
-import { FailureDirections, classSamples, scoreColumns, splitInput } from '../../src/directions';
-import { setProgressSink } from '../../src/progress';
+import { FailureDirections, classSamples, easiest, hardest, ofClass, scoreColumns, splitInput } from '../../src/directions';
+import { setProgressSink } from '../../src/util/progress';
 import { syntheticSplits } from './synthetic';
 
 setProgressSink(null);
@@ -50,18 +50,43 @@ describe('splitInput', () => {
     const v = splitInput(test, S.test.latents, { pred: S.test.preds, probs });
     assert.equal(v.probs, probs);
     assert.equal(splitInput(test, S.test.latents, { pred: S.test.preds }).probs, undefined);
-    assert.throws(() => splitInput(test, S.test.latents, { pred: S.test.preds, probs: { ...probs, rows: 2, data: new Float32Array(8) } }), /split 'test' has 300 images but the class probabilities have 2 rows/);
-    assert.throws(() => splitInput(test, S.test.latents, { pred: S.test.preds, probs: { data: new Float32Array(n * 3), rows: n, cols: 3 } }), /has 4 classes but the class probabilities have 3 columns/);
+    assert.throws(() => splitInput(test, S.test.latents, { pred: S.test.preds, probs: { ...probs, rows: 2, data: new Float32Array(8) } }), /split 'test' has 300 images but the probabilities have 2 rows/);
+    assert.throws(() => splitInput(test, S.test.latents, { pred: S.test.preds, probs: { data: new Float32Array(n * 3), rows: n, cols: 3 } }), /probabilities of split 'test' have 3 columns but the split has 4 classes/);
   });
 
   it('gives FailureDirections.scores the same table as spelling the inputs out', () => {
-    const train = dataset(S.train.labels, 'train');
     const val = dataset(S.val.labels, 'val');
     const v = splitInput(val, S.val.latents, predTable(val, S.val.preds, S.val.confidences));
-    const dirs = new FailureDirections({ randomState: 0 }).setPreprocess(S.train.latents).fit(v.latents, v.labels, v.preds, { classNames: train.classNames });
+    assert.deepEqual(v.classNames, names);
+    const dirs = new FailureDirections({ seed: 0 }).setPreprocess(S.train.latents).fit(v);
     const a = dirs.scores(splitInput(test, S.test.latents, predTable(test, S.test.preds, S.test.confidences)));
-    const b = dirs.scores({ latents: S.test.latents, labels: S.test.labels, preds: S.test.preds, confidences: S.test.confidences, ids: test.ids, groups, split: 'test' });
+    const b = dirs.scores({ latents: S.test.latents, labels: S.test.labels, classNames: names, preds: S.test.preds, confidences: S.test.confidences, ids: test.ids, groups, split: 'test' });
     assert.deepEqual(a.objects(), b.objects());
+  });
+
+  it('reads a predictions table (the .npy + CSV path): one split by name, vocabulary from the table', () => {
+    const both = predTable(test, S.test.preds, S.test.confidences)
+      .derive({ className: aq.escape((d: any) => names[d.label]), predName: aq.escape((d: any) => names[d.pred]) })
+      .concat(predTable(dataset(S.val.labels, 'val'), S.val.preds, S.val.confidences).derive({ className: aq.escape((d: any) => names[d.label]), predName: aq.escape((d: any) => names[d.pred]) }));
+    const v = splitInput(both, S.val.latents, { split: 'val' });
+    assert.equal(v.split, 'val');
+    assert.deepEqual(v.classNames, names);
+    assert.deepEqual(Array.from(v.preds), Array.from(S.val.preds));
+    assert.equal(v.ids[0], 'val-0');
+    assert.throws(() => splitInput(both, S.val.latents), /holds several splits \(test, val\); pass \{ split: '<name>' \}/);
+    assert.throws(() => splitInput(both, S.val.latents, { split: 'train' }), /no rows of split 'train' \(splits: test, val\)/);
+    // A table without names needs the vocabulary.
+    const bare = predTable(test, S.test.preds, S.test.confidences);
+    assert.throws(() => splitInput(bare, S.test.latents), /carries no class names.*pass \{ classNames \}/);
+    assert.deepEqual(splitInput(bare, S.test.latents, { classNames: names }).classNames, names);
+  });
+
+  it('refuses mismatched vocabularies and ids out of range, naming both sides', () => {
+    const table = predTable(test, S.test.preds, S.test.confidences);
+    const wrongNames = table.derive({ predName: aq.escape((d: any) => ['a', 'b', 'c', 'd'][d.pred]) });
+    assert.throws(() => splitInput(test, S.test.latents, wrongNames), /row 0 of split 'test' has predName '[a-d]' for class id \d, but the vocabulary calls class \d '(cat|dog|ship|truck)'/);
+    const outOfRange = Int32Array.from(S.test.preds, (p, i) => (i === 4 ? 7 : p));
+    assert.throws(() => splitInput(test, S.test.latents, { pred: outOfRange }), /predicted class 7 at row 4 of split 'test' is outside its vocabulary \(4 classes: 'cat', 'dog', 'ship', 'truck'\)/);
   });
 
   it('rejects misaligned inputs, naming the split, row and value', () => {
@@ -76,31 +101,36 @@ describe('splitInput', () => {
   });
 });
 
-describe('classSamples', () => {
+describe('classSamples and the table views', () => {
   const groups = Array.from(S.test.group, (g) => (g ? 'hard' : 'easy'));
   const test = dataset(S.test.labels, 'test', groups);
   const val = dataset(S.val.labels, 'val');
   const v = splitInput(val, S.val.latents, { pred: S.val.preds, confidence: new Float32Array(S.val.preds.length) });
-  const dirs = new FailureDirections({ randomState: 0 }).setPreprocess(S.train.latents).fit(v.latents, v.labels, v.preds, { classNames: names });
+  const dirs = new FailureDirections({ seed: 0 }).setPreprocess(S.train.latents).fit(v);
   const input = splitInput(test, S.test.latents, predTable(test, S.test.preds, S.test.confidences));
+  const scores = dirs.scores(input);
 
-  it("matches the scores table on the class's rows", () => {
+  it("matches the scores table on the class's rows, also through filtered and ordered views", () => {
     const c = 1;
-    const s = classSamples(dirs, c, input);
-    const t = dirs.scores(input);
-    const score = t.array('score') as Float64Array;
+    const score = scores.array('score') as Float64Array;
     const expectedRows = Array.from(S.test.labels.keys()).filter((i) => S.test.labels[i] === c);
-    assert.deepEqual(Array.from(s.rows), expectedRows);
-    assert.equal(s.className, 'dog');
-    assert.equal(s.latents.rows, expectedRows.length);
-    expectedRows.forEach((r, k) => {
-      assert.ok(Math.abs(s.scores[k] - score[r]) < 1e-9, `row ${r}: ${s.scores[k]} vs ${score[r]}`);
-      assert.equal(s.correct[k], S.test.preds[r] === c ? 1 : 0);
-      assert.equal(s.ids[k], `test-${r}`);
-      assert.equal(s.groups![k], groups[r]);
-      assert.equal(s.preds![k], names[S.test.preds[r]]);
-    });
-    // Preprocessed rows are unit vectors; the direction is the SVM's unit normal.
+    for (const view of [scores, scores.filter((d: any) => d.label >= 1), ofClass(scores, 'dog')]) {
+      const s = classSamples(dirs, view, c);
+      assert.deepEqual(Array.from(s.rows), expectedRows);
+      assert.equal(s.className, 'dog');
+      assert.equal(s.latents.rows, expectedRows.length);
+      expectedRows.forEach((r, k) => {
+        assert.equal(s.scores[k], score[r]);
+        assert.equal(s.correct[k], S.test.preds[r] === c ? 1 : 0);
+        assert.equal(s.column('id')[k], `test-${r}`);
+        assert.equal(s.column('group')[k], groups[r]);
+        assert.equal(s.column('predName')[k], names[S.test.preds[r]]);
+      });
+    }
+    // In the view's order.
+    const sorted = classSamples(dirs, scores.orderby('score'), c);
+    for (let k = 1; k < sorted.scores.length; k++) assert.ok(sorted.scores[k - 1] <= sorted.scores[k]);
+    const s = classSamples(dirs, scores, c);
     let norm = 0;
     for (let j = 0; j < s.latents.cols; j++) norm += s.latents.data[j] ** 2;
     assert.ok(Math.abs(norm - 1) < 1e-5);
@@ -108,28 +138,40 @@ describe('classSamples', () => {
   });
 
   it('feeds fitPath: scores at the chosen C equal the fitted scores', () => {
-    const s = classSamples(dirs, 0, input);
-    const { Cs, chosenC } = dirs.cvDetails_![0];
-    const path = dirs.fitPath(0, Cs).map((svm) => svm.decisionFunction(s.latents));
-    const k = Cs.indexOf(chosenC!);
+    const s = classSamples(dirs, scores, 0);
+    const chosen = (dirs.cvResults_.objects() as any[]).find((r) => r.class === 0 && r.chosen).C;
+    const path = dirs.fitPath(0).map((svm) => svm.decisionFunction(s.latents));
+    const k = dirs.options.Cs.indexOf(chosen);
     for (let i = 0; i < s.scores.length; i++) assert.ok(Math.abs(path[k][i] - s.scores[i]) < 1e-3 * (1 + Math.abs(s.scores[i])));
   });
 
   it('without predictions every sample counts as correct and hasPredictions is false', () => {
-    const s = classSamples(dirs, 0, splitInput(test, S.test.latents));
+    const s = classSamples(dirs, dirs.scores(splitInput(test, S.test.latents)), 0);
     assert.equal(s.hasPredictions, false);
     assert.ok(s.correct.every((c) => c === 1));
-    assert.equal(s.preds, undefined);
+  });
+
+  it('hardest / easiest / ofClass: k per class, sorted, NaN left out, still linked to the input', () => {
+    const h = hardest(scores, { k: 5 });
+    const rows = h.objects() as any[];
+    assert.deepEqual(rows.map((r) => r.label), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2]); // class 3 has no direction
+    assert.deepEqual(rows.filter((r) => r.label === 1).map((r) => r.rankInClass), [0, 1, 2, 3, 4]);
+    const e = easiest(scores, { classId: 'ship', k: 3 }).objects() as any[];
+    const shipScores = (ofClass(scores, 2).array('score') as Float64Array).slice().sort((a, b) => b - a);
+    assert.deepEqual(e.map((r) => r.score), Array.from(shipScores.slice(0, 3)));
+    const byConf = hardest(scores, { classId: 0, k: 4, by: 'confidence' }).array('confidence') as Float64Array;
+    for (let k = 1; k < 4; k++) assert.ok(byConf[k - 1] <= byConf[k]);
+    assert.equal(classSamples(dirs, hardest(scores, { classId: 0, k: 5 })).scores.length, 5);
+    assert.throws(() => hardest(scores, { classId: 'plane' }), /no class named 'plane' \(classes: cat, dog, ship, truck\)/);
+    assert.throws(() => hardest(scores, { k: 0 }), /k must be a positive integer/);
   });
 
   it('errors name the class and why', () => {
-    assert.throws(() => classSamples(dirs, 3, input), /class 3 \('truck'\) has no SVM: no errors/);
-    const only0 = dataset(new Int32Array(5), 'tiny');
-    assert.throws(
-      () => classSamples(dirs, 1, splitInput(only0, { data: new Float32Array(5 * S.d), rows: 5, cols: S.d })),
-      /class 1 \('dog'\) has no samples of split 'tiny'/,
-    );
-    assert.throws(() => classSamples(new FailureDirections(), 0, input), /not fitted/);
+    assert.throws(() => classSamples(dirs, scores, 3), /class 3 \('truck'\) has no direction: no errors/);
+    assert.throws(() => classSamples(dirs, scores.orderby('score').reify(), 1), /not \(a view of\) a scores table/);
+    assert.throws(() => classSamples(dirs, scores), /the table holds 4 classes; pass classId/);
+    assert.throws(() => classSamples(dirs, ofClass(scores, 0), 1), /has no rows of class 1 \('dog'\)/);
+    assert.throws(() => classSamples(new FailureDirections(), scores, 0), /not fitted/);
   });
 });
 
@@ -138,7 +180,7 @@ describe('scoreColumns', () => {
   const test = dataset(S.test.labels, 'test', groups);
   const val = dataset(S.val.labels, 'val');
   const v = splitInput(val, S.val.latents, { pred: S.val.preds });
-  const dirs = new FailureDirections({ randomState: 0 }).setPreprocess(S.train.latents).fit(v.latents, v.labels, v.preds, { classNames: names });
+  const dirs = new FailureDirections({ seed: 0 }).setPreprocess(S.train.latents).fit(v);
   const table = dirs.scores(splitInput(test, S.test.latents, predTable(test, S.test.preds, S.test.confidences)));
 
   it('returns every vocabulary column typed and row-aligned, also after filtering and sorting', () => {

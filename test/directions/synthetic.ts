@@ -3,8 +3,9 @@
  * a decaying spectrum; a subgroup of each class is shifted along its own hidden direction and the
  * "model" errs there far more often. Class `noErrorClass` is always classified correctly.
  */
-import { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
+import type { SplitInput } from '../../src/directions/split-input';
 
 export interface Split {
   latents: Matrix;
@@ -60,4 +61,19 @@ export function auroc(score: ArrayLike<number>, pos: ArrayLike<number>): number 
   }
   const nNeg = score.length - nPos;
   return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/** A synthetic split as the estimators' one input (class names default 'c0', 'c1', ...). */
+export function inputOf(s: Split, split: string, classNames?: string[], extra: Partial<SplitInput> = {}): SplitInput & { preds: Int32Array; confidences: Float64Array } {
+  const K = classNames?.length ?? Math.max(...Array.from(s.labels), ...Array.from(s.preds)) + 1;
+  return {
+    latents: s.latents,
+    labels: s.labels,
+    classNames: classNames ?? Array.from({ length: K }, (_, c) => `c${c}`),
+    ids: Array.from({ length: s.latents.rows }, (_, i) => i),
+    split,
+    preds: s.preds,
+    confidences: s.confidences,
+    ...extra,
+  };
 }

@@ -60,7 +60,7 @@ describe('upweight', () => {
   });
 
   it('scores latents through the fit when given latents', () => {
-    const fit = { decisionFunction: (m: { data: Float32Array; rows: number }) => Float32Array.from(m.data) };
+    const fit = { decisionFunction: ({ latents }: { latents: { data: Float32Array } }) => Float32Array.from(latents.data) };
     const w = upweight(fit, { latents: { data: Float32Array.from(scores), rows: 8, cols: 1 }, labels }, { scheme: 'balanced' });
     close(w, [2, 2 / 3, 2 / 3, 2 / 3, 1, 1, 1, 1]);
   });

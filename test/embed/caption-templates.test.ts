@@ -4,7 +4,7 @@ import { measurePixels, quantile, renderRgb } from '../../src/embed/attributes';
 import { tokenize, Vocabulary } from '../../src/embed/tokenizer';
 import { TrainingPool } from '../../src/embed/training-pool';
 import { captionTargets } from '../../src/embed/train-joint-encoder';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 
 function randomFacts(rng: Random): Int8Array {
   const f = new Int8Array(FACT_SLOTS.length);

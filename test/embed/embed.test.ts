@@ -13,7 +13,7 @@ describe('embed: modelEncoder and embed', function () {
   let test: ImageDataset;
   let model: tf.LayersModel;
   before(async () => {
-    const s = await coloredMnist({ trainCorr: 0.9, seed: 4, sizes: { train: 256, val: 0, unlabeled: 0, test: 300 } });
+    const s = coloredMnist({ trainCorr: 0.9, seed: 4, sizes: { train: 256, val: 0, unlabeled: 0, test: 300 } });
     train = s.train;
     test = s.test;
     model = await trainClassifier(train, { epochs: 1, seed: 0 });

@@ -14,7 +14,7 @@ import { TrainingPool } from '../../src/embed/training-pool';
 import { trainJointEncoder } from '../../src/embed/train-joint-encoder';
 import { zeroShotClassify } from '../../src/embed/zero-shot';
 import { ensureBackend } from '../../src/model/backend';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 
 function rowNorms(m: { data: Float32Array; rows: number; cols: number }): number[] {
   return Array.from({ length: m.rows }, (_, i) => Math.hypot(...m.data.subarray(i * m.cols, (i + 1) * m.cols)));
@@ -26,7 +26,7 @@ describe('embed: the shipped joint encoder', function () {
   before(async () => {
     setProgressSink(null);
     await ensureBackend();
-    const fm = await loadFashionMnist();
+    const fm = loadFashionMnist();
     // 600 test images (ids 60000..69999), every class.
     const rows = Array.from({ length: 600 }, (_, i) => 60000 + i * 16);
     fashionTest = subset(fm, rows, 'fashion-test-600');
@@ -103,7 +103,7 @@ describe('embed: the shipped joint encoder', function () {
 
   it('tells red from green digits by caption (top-50 precision >= 0.9)', async () => {
     const enc = await jointEncoder();
-    const { test } = await coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 10, val: 10, unlabeled: 0, test: 400 } });
+    const { test } = coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 10, val: 10, unlabeled: 0, test: 400 } });
     const z = await enc.embedImages(test);
     const isRed = Array.from(test.labels, (y, i) => (test.groups![i] === 'agrees') === (y === 0));
     for (const [caption, want] of [['a photo of a red digit', true], ['a photo of a green digit', false]] as const) {
@@ -147,7 +147,7 @@ describe('embed: contrastive training (tiny smoke run)', function () {
   it('is deterministic for a seed and lowers the loss', async () => {
     setProgressSink(null);
     await ensureBackend();
-    const fm = await loadFashionMnist({ part: 'encoder' });
+    const fm = loadFashionMnist({ part: 'encoder' });
     const rows = Array.from({ length: 192 }, (_, i) => i);
     const small = subset(fm, rows);
     const pool = new TrainingPool({ images: small.images, size: 28, groups: Int32Array.from(small.labels, (l) => l + 10) });

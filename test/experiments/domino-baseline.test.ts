@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { PerClassDomino } from '../../src/experiments/domino-baseline';
 import { captionSpecFor } from '../../src/experiments/caption-check';
-import type { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import type { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
 
 /** Two classes; in each, a blob of "minority" images (shifted) that the model mostly gets wrong. */
 function split(seed: number, n: number) {

@@ -4,7 +4,7 @@ import { spuriousAttribute } from '../../src/data/spurious-attribute';
 import type { ImageDataset } from '../../src/data/image-dataset';
 import { accuracySummary, interventionExperiment, type InterventionResult } from '../../src/experiments/intervention-experiment';
 import { captionTable, interventionTable, rankingSummaryTable } from '../../src/experiments/intervention-tables';
-import { setProgressSink } from '../../src/progress';
+import { setProgressSink } from '../../src/util/progress';
 
 setProgressSink(null);
 
@@ -29,7 +29,7 @@ describe('interventionExperiment', function () {
   const strip = (r: InterventionResult) => ({ ...r, seconds: {} });
 
   it('runs every stage in both spaces with every ranking, and repeats exactly for a seed', async () => {
-    const splits = await spuriousAttribute({ seed: 3, sizes: { train: 500, val: 400, unlabeled: 300, test: 400 } });
+    const splits = spuriousAttribute({ seed: 3, sizes: { train: 500, val: 400, unlabeled: 300, test: 400 } });
     const opts = { seed: 3, epochs: 1, perClass: 10, ks: [5, 20], upweighting: ['balanced' as const], domino: { nMixtureComponents: 8 }, cache: false };
     const a = await interventionExperiment(splits, opts);
     const b = await interventionExperiment(splits, opts);
@@ -74,7 +74,7 @@ describe('interventionExperiment', function () {
   });
 
   it('runs in one space only, and names what is missing', async () => {
-    const splits = await coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 200, val: 200, unlabeled: 100, test: 100 } });
+    const splits = coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 200, val: 200, unlabeled: 100, test: 100 } });
     const { result } = await interventionExperiment(splits, { seed: 0, epochs: 1, spaces: ['penultimate'], perClass: 5, selection: ['svm', 'random'], upweighting: [], domino: { nMixtureComponents: 4, nSlices: 2 }, cache: false });
     assert.deepEqual(result.selection.map((s) => `${s.by}/${s.space}`), ['svm/penultimate', 'random/null']);
     assert.deepEqual(result.captions, [], 'no captions without the joint space');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { auroc, averagePrecision, precisionAtKCurve, precisionAtKScore, recallAtKScore } from '../../src/metrics';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
 

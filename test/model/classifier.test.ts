@@ -15,7 +15,7 @@ describe('model: trainClassifier, predict, save/load', function () {
   let train: ImageDataset;
   let test: ImageDataset;
   before(async () => {
-    const s = await coloredMnist({ trainCorr: 0.95, seed: 2, sizes: { train: 512, val: 0, unlabeled: 0, test: 256 } });
+    const s = coloredMnist({ trainCorr: 0.95, seed: 2, sizes: { train: 512, val: 0, unlabeled: 0, test: 256 } });
     train = s.train;
     test = s.test;
   });

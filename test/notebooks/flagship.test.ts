@@ -1,9 +1,10 @@
 /**
  * End-to-end: the three tutorial notebooks (01 Colored MNIST, 02 hidden subclass, 03 your own data)
- * executed headless through the project's tslab kernel, their outputs checked, the flagship re-executed
- * for identical outputs, and every HTML export opened in headless Chromium: every Plotly figure drew,
- * every image loaded, and moving the C slider changes the ranking shown. Full-page screenshots are kept
- * in out/notebooks/. Needs Jupyter and chromium (`bash kernel/setup.sh --with-chromium`).
+ * executed headless through the project's tslab kernel, their outputs checked (every figure has a PNG
+ * drawn by plotly.js at export; the two-panel histogram's PNG has two panels), the flagship re-executed
+ * for identical outputs, and every HTML export opened in headless Chromium: no JavaScript error, every
+ * Plotly figure drew, every image loaded, and clicking the C slider changes the ranking shown. Full-page
+ * screenshots are kept in out/notebooks/. Needs Jupyter and chromium (`bash kernel/setup.sh --with-chromium`).
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -12,9 +13,12 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { loadFashionMnist, loadMnist } from '../../src/data';
 import { NotebookRun, REPO_ROOT, runNotebook, runNotebooks } from '../../kernel/run-notebooks';
+import { type Browser, launchChromium } from '../../kernel/browser';
 import { BrowserReport, checkInChromium } from '../../kernel/browser-check';
-import { SLIDER_SCRIPT, SliderScriptResult } from './page-scripts';
-import { join, cellsOf, codeCells, outputsOf, richOf, assertRanCleanly, type Output } from './notebook-cells';
+import { FigurePngRenderer } from '../../kernel/figure-png';
+import { checkSliders, type SliderCheckResult } from './page-scripts';
+import { join, cellsOf, codeCells, outputsOf, richOf, assertRanCleanly, assertFigurePngs, type FigurePngInfo, type Output } from './notebook-cells';
+import { inkByArea } from '../kernel/png-ink';
 
 
 const NAMES = ['01-colored-mnist', '02-hidden-subclass', '03-your-own-data'];
@@ -35,15 +39,22 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
   const outDir = path.join(REPO_ROOT, 'out', 'notebooks');
   const runs = new Map<string, NotebookRun>();
   const reports = new Map<string, BrowserReport>();
+  const pngs = new Map<string, FigurePngInfo[]>();
+  let browser: Browser;
 
   before(async () => {
     // Corpus caches first: their one-time conversion reports progress of its own.
-    await loadMnist();
-    await loadFashionMnist();
+    loadMnist();
+    loadFashionMnist();
     for (const r of await runNotebooks({ names: NAMES, outDir, log: () => {} })) {
       runs.set(r.name, r);
-      process.stderr.write(`      [${r.name}: ${r.seconds.toFixed(1)} s, .ipynb ${(r.notebookBytes / 1e6).toFixed(2)} MB, .html ${(r.htmlBytes / 1e6).toFixed(2)} MB]\n`);
+      const p = r.pngs ? `, ${r.pngs.figures} figure PNGs ${(r.pngs.bytes / 1e3).toFixed(0)} KB in ${(r.pngs.ms / 1000).toFixed(1)} s` : '';
+      process.stderr.write(`      [${r.name}: ${r.seconds.toFixed(1)} s, .ipynb ${(r.notebookBytes / 1e6).toFixed(2)} MB, .html ${(r.htmlBytes / 1e6).toFixed(2)} MB${p}]\n`);
     }
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
   });
 
   it('the committed notebooks are small, unexecuted, open with fd.init() and import the package by name', () => {
@@ -103,6 +114,34 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
     assert.match(out03, /classes coat, pullover, shirt, t-shirt; splits val, test; features 64-d/);
   });
 
+  it('every Plotly figure has a PNG drawn by plotly.js at export, stored once (not in the HTML)', async () => {
+    for (const name of NAMES) {
+      const r = runs.get(name)!;
+      const found = await assertFigurePngs(r.notebook, r.html, name);
+      assert.equal(found.length, rich(r.notebook).filter(isFigure).length);
+      assert.equal(r.pngs?.figures, found.length, `${name}: the runner's report counts every figure`);
+      pngs.set(name, found);
+    }
+    assert.equal(pngs.get('01-colored-mnist')!.length, 8, '01 has 8 figures');
+  });
+
+  it("01: the two-panel score histogram's PNG has two panels, where plotly's layout puts them", async () => {
+    const hist = pngs.get('01-colored-mnist')?.find((p) => /Test scores per class/.test(p.title));
+    assert.ok(hist, 'the score histogram of 01');
+    const renderer = await FigurePngRenderer.open(browser);
+    try {
+      const areas = await renderer.plotAreas(hist.spec);
+      assert.equal(areas.length, 2, `two subplots in the spec: ${JSON.stringify(areas)}`);
+      const [a, b] = [...areas].sort((p, q) => p.x - q.x);
+      assert.ok(b.x > a.x + a.width + 5, `side by side, apart: ${JSON.stringify(areas)}`);
+      const ink = await inkByArea(hist.png, areas);
+      for (const p of ink.inside) assert.ok(p.columns > 0.2 * p.width, `panel ${p.id} has its bars in the PNG: ${JSON.stringify(ink)}`);
+      assert.equal(ink.between, 0, `no bars between the panels (a merged chart has them): ${JSON.stringify(ink)}`);
+    } finally {
+      await renderer.close();
+    }
+  });
+
   it('executed notebooks and HTML exports stay small (plotly.js once, no repeated library)', () => {
     for (const name of NAMES) {
       const r = runs.get(name)!;
@@ -126,7 +165,8 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
     it(`${name}: every figure draws and every image loads in headless Chromium (screenshot kept)`, async () => {
       const r = runs.get(name)!;
       const shot = path.join(outDir, `${name}.png`);
-      const report = await checkInChromium(r.html, { screenshot: shot, maxHeight: 16000, budgetMs: 40000, pageScript: name === '01-colored-mnist' ? SLIDER_SCRIPT : undefined });
+      // Throws on any JavaScript error on the page.
+      const report = await checkInChromium(r.html, { browser, screenshot: shot, pageCheck: name === '01-colored-mnist' ? checkSliders : undefined });
       reports.set(name, report);
       const nFigures = rich(r.notebook).filter(isFigure).length;
       const nStrips = rich(r.notebook).filter(isStrip).length;
@@ -134,18 +174,18 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
       assert.equal(report.figures, nFigures, `${name}: one figure container per figure output: ${JSON.stringify(report)}`);
       assert.equal(report.drawn, nFigures, `${name}: every figure drew: ${JSON.stringify(report)}`);
       assert.ok(report.mainSvg >= nFigures, `${name}: Plotly main-svg per figure: ${JSON.stringify(report)}`);
-      assert.equal(report.previewsLeft, 0, 'static previews replaced by the interactive charts');
+      assert.equal(report.placeholdersLeft, 0, 'placeholders replaced by the interactive charts');
       assert.equal(report.images, nStrips, `${name}: one <img> per image strip`);
       assert.equal(report.imagesLoaded, report.images, `${name}: every image decoded`);
       const meta = await sharp(shot).metadata();
-      assert.ok((meta.height ?? 0) > 3000, `${name}: full-page screenshot (${meta.height} px)`);
+      assert.equal(meta.width, 1100);
+      assert.ok((meta.height ?? 0) > 3000 && Math.abs((meta.height ?? 0) - report.height) <= 1, `${name}: full-page screenshot (${meta.height} px of a ${report.height} px page)`);
     });
   }
 
   it('01: moving the C slider changes the ranking shown', () => {
-    const page = reports.get('01-colored-mnist')?.page as SliderScriptResult | undefined;
-    assert.ok(page, 'the Chromium check of 01 ran the slider script');
-    assert.deepEqual(page.errors, []);
+    const page = reports.get('01-colored-mnist')?.page as SliderCheckResult | undefined;
+    assert.ok(page, 'the Chromium check of 01 clicked the slider');
     assert.equal(page.sliders.length, 1);
     const s = page.sliders[0];
     assert.equal(s.steps, 7);

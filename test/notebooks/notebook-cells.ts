@@ -1,6 +1,7 @@
 /** Reading executed .ipynb files in the notebook tests. */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import sharp from 'sharp';
 
 export interface Output {
   output_type: string;
@@ -42,4 +43,42 @@ export function assertRanCleanly(file: string, what: string): void {
   assert.ok(cells.every((c, i) => c.execution_count === i + 1), `${what}: every code cell ran, in order`);
   const bad = outputsOf(file).filter((o) => (o.output_type === 'stream' && o.name === 'stderr') || o.output_type === 'error');
   assert.deepEqual(bad.map((o) => join(o.text) || JSON.stringify(o)), [], `${what}: nothing on stderr`);
+}
+
+/** One figure PNG of an exported notebook, as {@link assertFigurePngs} found it. */
+export interface FigurePngInfo {
+  title: string;
+  bytes: number;
+  width: number;
+  height: number;
+  png: Buffer;
+  spec: { data: unknown[]; layout: Record<string, unknown> };
+}
+
+/**
+ * Asserts that every Plotly output of an exported notebook carries an `image/png` (drawn at export)
+ * that decodes as a PNG of the figure's own size (or 700 x 500), and that the PNG is stored once: not
+ * inside the output's HTML, nor anywhere in the HTML export (which shows the interactive figure).
+ */
+export async function assertFigurePngs(notebookFile: string, htmlFile: string, what: string): Promise<FigurePngInfo[]> {
+  const html = fs.readFileSync(htmlFile, 'utf8');
+  const figures = richOf(notebookFile).filter((d) => 'application/vnd.plotly.v1+json' in d);
+  const out: FigurePngInfo[] = [];
+  for (const [k, d] of figures.entries()) {
+    const spec = d['application/vnd.plotly.v1+json'] as FigurePngInfo['spec'];
+    const t = spec.layout.title as { text?: string } | string | undefined;
+    const title = (typeof t === 'string' ? t : t?.text ?? '').replace(/<[^>]+>/g, ' ').trim();
+    const label = `${what}: figure ${k} "${title.slice(0, 60)}"`;
+    assert.ok('image/png' in d, `${label}: has an image/png`);
+    const b64 = join(d['image/png']).trim();
+    const png = Buffer.from(b64, 'base64');
+    const meta = await sharp(png).metadata();
+    assert.equal(meta.format, 'png', `${label}: a PNG`);
+    const size = (v: unknown, dflt: number) => (typeof v === 'number' && v > 0 ? v : dflt);
+    assert.deepEqual([meta.width, meta.height], [size(spec.layout.width, 700), size(spec.layout.height, 500)], `${label}: the figure's own size`);
+    assert.ok(!/data:image|<img/.test(join(d['text/html'])), `${label}: no image inside the output's HTML`);
+    assert.ok(!html.includes(b64.slice(0, 400)), `${label}: the PNG is not repeated in the HTML export`);
+    out.push({ title, bytes: png.length, width: meta.width!, height: meta.height!, png, spec });
+  }
+  return out;
 }

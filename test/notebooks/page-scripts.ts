@@ -1,6 +1,11 @@
 /**
- * Scripts run inside an exported notebook page by `checkInChromium(..., { pageScript })`.
+ * Checks run inside an exported notebook page by `checkInChromium(..., { pageCheck })`, with real input
+ * from playwright (the browser's own hit testing, as a reader's mouse).
+ *
+ * Functions passed to `page.evaluate` are serialised into the page: they must not call helpers
+ * defined outside them (or named inner functions, which the test runner's compiler may wrap).
  */
+import type { Page } from '../../kernel/browser';
 
 /** One state of a C-slider figure as the page shows it. */
 export interface SliderState {
@@ -18,11 +23,9 @@ export interface SliderState {
   updated?: boolean;
 }
 
-/** What {@link SLIDER_SCRIPT} returns. */
-export interface SliderScriptResult {
+/** What {@link checkSliders} returns. */
+export interface SliderCheckResult {
   sliders: SliderReport[];
-  /** Uncaught page errors while the script ran. */
-  errors: string[];
 }
 
 /** One slider figure's states. */
@@ -35,59 +38,64 @@ export interface SliderReport {
   back: SliderState;
 }
 
+/** The state of the slider figure marked `data-fd-slider="k"`. */
+async function sliderState(page: Page, k: number): Promise<SliderState> {
+  return page.locator(`[data-fd-slider="${k}"]`).evaluate((el) => {
+    const gd = el as HTMLElement & { data: Array<Record<string, any>>; _fullData: Array<Record<string, any>>; _fullLayout: Record<string, any> };
+    const tables = gd.data.filter((t, i) => t.type === 'table' && gd._fullData[i] && gd._fullData[i].visible === true);
+    const shown = Array.from(gd.querySelectorAll('.table .cell-text')).map((e) => e.textContent || '');
+    const title = gd._fullLayout.title && gd._fullLayout.title.text;
+    return { active: gd._fullLayout.sliders[0].active, title, tables: tables.length, ids: tables.length ? tables[0].cells.values[1].map(String) : null, shown };
+  });
+}
+
 /**
  * For every Plotly figure with a slider: records the shown ranking, then clicks each step's tick on
- * the slider rail (real mouse events, as a reader would), recording what the figure shows after each
- * click, and finally clicks the initial step again (so screenshots show the figure as first drawn).
+ * the slider rail with the mouse, recording what the figure shows after each click (waiting for the
+ * step's `plotly_update`, at most 5 s), and finally clicks the initial step again (so screenshots show
+ * the figure as first drawn).
  */
-// Plain JavaScript in a string: a function compiled by the test runner could reference its helpers.
-export const SLIDER_SCRIPT = `async function sliderCheck() {
-  var sleep = function (ms) { return new Promise(function (r) { setTimeout(r, ms); }); };
-  // Headless Chromium under --virtual-time-budget fast-forwards timers but issues animation frames
-  // only sporadically, and the slider runs its step's command on the next frame. Serve frames from
-  // timers (16 ms apart) so the slider's own code runs on the virtual clock.
-  window.requestAnimationFrame = function (cb) { return setTimeout(function () { cb(performance.now()); }, 16); };
-  window.cancelAnimationFrame = function (id) { clearTimeout(id); };
-  var errors = [];
-  window.addEventListener('error', function (e) { errors.push(String(e.message)); });
-  window.addEventListener('unhandledrejection', function (e) { errors.push(String(e.reason && e.reason.stack || e.reason)); });
-  await sleep(200);
-  var plots = Array.from(document.querySelectorAll('.js-plotly-plot')).filter(function (gd) {
-    return gd.layout && gd.layout.sliders && gd.layout.sliders.length;
+export async function checkSliders(page: Page): Promise<SliderCheckResult> {
+  const count = await page.evaluate(() => {
+    const plots = Array.from(document.querySelectorAll('.js-plotly-plot')).filter((gd) => {
+      const layout = (gd as HTMLElement & { layout?: { sliders?: unknown[] } }).layout;
+      return !!(layout && layout.sliders && layout.sliders.length);
+    });
+    plots.forEach((gd, k) => gd.setAttribute('data-fd-slider', String(k)));
+    return plots.length;
   });
-  var out = [];
-  for (var p = 0; p < plots.length; p++) {
-    var gd = plots[p];
-    var state = function () {
-      var tables = gd.data.filter(function (t, i) { return t.type === 'table' && gd._fullData[i] && gd._fullData[i].visible === true; });
-      var shown = Array.from(gd.querySelectorAll('.table .cell-text')).map(function (e) { return e.textContent || ''; });
-      var title = gd._fullLayout.title && gd._fullLayout.title.text;
-      return { active: gd._fullLayout.sliders[0].active, title: title, tables: tables.length, ids: tables.length ? tables[0].cells.values[1].map(String) : null, shown: shown };
-    };
-    var ticks = Array.from(gd.querySelectorAll('.slider-tick-rect'));
-    var touch = gd.querySelector('.slider-rail-touch-rect');
-    if (!touch || ticks.length === 0) throw new Error('slider figure without a rail or ticks');
-    var click = async function (k) {
-      var tick = ticks[k].getBoundingClientRect();
-      var rail = touch.getBoundingClientRect();
-      var at = { bubbles: true, cancelable: true, view: window, clientX: tick.left + tick.width / 2, clientY: rail.top + rail.height / 2 };
-      // Wait for the step's Plotly.update (at most 5 s).
-      var done = false;
-      gd.once('plotly_update', function () { done = true; });
-      touch.dispatchEvent(new MouseEvent('mousedown', at));
-      gd.dispatchEvent(new MouseEvent('mouseup', at));
-      for (var t = 0; t < 100 && !done; t++) await sleep(50);
-      await sleep(50);
-      var s = state();
-      s.updated = done;
+  const sliders: SliderReport[] = [];
+  for (let k = 0; k < count; k++) {
+    const figure = page.locator(`[data-fd-slider="${k}"]`);
+    const ticks = figure.locator('.slider-tick-rect');
+    const rail = figure.locator('.slider-rail-touch-rect');
+    const steps = await ticks.count();
+    if (steps === 0 || (await rail.count()) !== 1) throw new Error('slider figure without a rail or ticks');
+    const click = async (step: number): Promise<SliderState> => {
+      await figure.scrollIntoViewIfNeeded();
+      const tick = await ticks.nth(step).boundingBox();
+      const box = await rail.boundingBox();
+      if (!tick || !box) throw new Error(`slider tick ${step} is not laid out`);
+      await figure.evaluate((gd) => {
+        (window as unknown as { __fdUpdated: boolean }).__fdUpdated = false;
+        (gd as HTMLElement & { once(ev: string, f: () => void): void }).once('plotly_update', () => {
+          (window as unknown as { __fdUpdated: boolean }).__fdUpdated = true;
+        });
+      });
+      await page.mouse.click(tick.x + tick.width / 2, box.y + box.height / 2);
+      const updated = await page
+        .waitForFunction(() => (window as unknown as { __fdUpdated: boolean }).__fdUpdated, undefined, { timeout: 5000, polling: 50 })
+        .then(() => true, () => false);
+      const s = await sliderState(page, k);
+      s.updated = updated;
       return s;
     };
-    var initial = state();
-    var states = [];
+    const initial = await sliderState(page, k);
+    const states: SliderState[] = [];
     // Every other step in turn, starting after the initial one, then back to the initial step.
-    for (var k = 1; k < ticks.length; k++) states.push(await click((initial.active + k) % ticks.length));
-    var back = await click(initial.active);
-    out.push({ steps: ticks.length, initial: initial, states: states, back: back });
+    for (let j = 1; j < steps; j++) states.push(await click((initial.active + j) % steps));
+    const back = await click(initial.active);
+    sliders.push({ steps, initial, states, back });
   }
-  return { sliders: out, errors: errors };
-}`;
+  return { sliders };
+}

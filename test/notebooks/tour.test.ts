@@ -1,7 +1,9 @@
 /**
  * End-to-end: the tour notebook executed headless through the project's tslab kernel, its outputs
- * checked, re-executed for identical outputs, and its HTML export opened in headless Chromium.
- * Needs Jupyter (Debian packages) and chromium: `bash kernel/setup.sh --with-chromium` installs them.
+ * checked (the figure's PNG drawn by plotly.js at export), re-executed to the same bytes, and its HTML
+ * export opened in headless Chromium. Also the runner: failures name the cell; a live figure output has
+ * no PNG, the export adds one. Needs Jupyter (Debian packages) and chromium:
+ * `bash kernel/setup.sh --with-chromium` installs them.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +14,7 @@ import sharp from 'sharp';
 import { loadMnist } from '../../src/data';
 import { NotebookError, NotebookRun, REPO_ROOT, runNotebook, runNotebooks } from '../../kernel/run-notebooks';
 import { checkInChromium } from '../../kernel/browser-check';
-import { join, codeCells, outputsOf as allOutputs, richOf, assertRanCleanly } from './notebook-cells';
+import { join, codeCells, outputsOf as allOutputs, richOf, assertRanCleanly, assertFigurePngs } from './notebook-cells';
 
 
 const outputsOf = (file: string) => JSON.stringify(codeCells(file).map((c) => c.outputs));
@@ -25,7 +27,7 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
   before(async () => {
     // The first loadMnist call converts the corpus and reports progress; warm the cache so both runs
     // below see the same state (the determinism check compares their outputs).
-    await loadMnist();
+    loadMnist();
     [run] = await runNotebooks({ names: ['00-tour'], outDir, log: () => {} });
     process.stderr.write(`      [tour: ${run.seconds.toFixed(1)} s, .ipynb ${(run.notebookBytes / 1e6).toFixed(2)} MB, .html ${(run.htmlBytes / 1e6).toFixed(2)} MB]\n`);
   });
@@ -42,7 +44,7 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
     const figures = rich.filter((d) => 'application/vnd.plotly.v1+json' in d);
     assert.equal(figures.length, 1);
     const fig = figures[0];
-    assert.ok('image/png' in fig && join(fig['text/html']).includes('class="fd-figure"'));
+    assert.ok(join(fig['text/html']).includes('class="fd-figure"'));
     const spec = fig['application/vnd.plotly.v1+json'] as { data: Array<{ x: number[]; name: string }> };
     assert.equal(spec.data.length, 10, 'one trace per digit');
     assert.equal(spec.data.reduce((n, t) => n + t.x.length, 0), 2000);
@@ -54,6 +56,12 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
     assert.deepEqual(stdout, ['10000 images of 28x28 pixels, classes 0 1 2 3 4 5 6 7 8 9\n']);
   });
 
+  it('has a PNG of its figure drawn by plotly.js, stored once (not in the HTML)', async () => {
+    const pngs = await assertFigurePngs(run.notebook, run.html, 'tour');
+    assert.equal(pngs.length, 1);
+    assert.ok(run.pngs && run.pngs.figures === 1 && run.pngs.bytes === pngs[0].bytes, JSON.stringify(run.pngs));
+  });
+
   it('is signed as trusted, and reasonably small', () => {
     const check = spawnSync('/usr/bin/python3', ['-c', 'import sys, nbformat; from nbformat.sign import NotebookNotary; nb = nbformat.read(sys.argv[1], as_version=4); print(NotebookNotary().check_signature(nb))', run.notebook], { encoding: 'utf8' });
     assert.equal(check.stdout.trim(), 'True', check.stderr);
@@ -61,11 +69,12 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
     assert.ok(run.htmlBytes < 4e6, `HTML export is ${run.htmlBytes} bytes`);
   });
 
-  it('re-executes to identical outputs', async () => {
+  it('re-executes to the same bytes (outputs, figure PNG, signature)', async () => {
     const again = path.join(os.tmpdir(), `fd-tour-again-${process.pid}`);
     try {
       const second = await runNotebook(path.join(REPO_ROOT, 'notebooks', '00-tour.ipynb'), { outDir: again });
       assert.equal(outputsOf(second.notebook), outputsOf(run.notebook));
+      assert.ok(fs.readFileSync(second.notebook).equals(fs.readFileSync(run.notebook)), 'executed .ipynb byte-identical');
     } finally {
       fs.rmSync(again, { recursive: true, force: true });
     }
@@ -77,7 +86,7 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
     assert.ok(report.mainSvg > 0, `no Plotly main-svg in the DOM: ${JSON.stringify(report)}`);
     assert.equal(report.figures, 1);
     assert.equal(report.drawn, report.figures, `figures drawn: ${JSON.stringify(report)}`);
-    assert.equal(report.previewsLeft, 0, 'static previews replaced by the interactive charts');
+    assert.equal(report.placeholdersLeft, 0, 'placeholders replaced by the interactive charts');
     assert.ok(report.images >= 3 && report.imagesLoaded === report.images, `images: ${JSON.stringify(report)}`);
     assert.match(report.plotlyStatus, /plotly\.js 4\.\d+\.\d+ ready/);
     const meta = await sharp(shot).metadata();
@@ -89,12 +98,14 @@ describe('notebooks: the tour, executed headless and opened in Chromium', functi
 describe('notebooks: the runner', function () {
   this.timeout(300_000);
 
-  it('names the notebook, the cell and the error of a failing cell', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-nb-fail-'));
+  it('names the notebook, the cell and the error of a failing cell; a live figure output has no PNG', async () => {
+    // Inside the repository, so that the notebook resolves the package by name.
+    const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'out', 'fd-nb-fail-'));
     const nb = {
       cells: [
         { cell_type: 'markdown', id: 'a', metadata: {}, source: ['# broken'] },
         { cell_type: 'code', id: 'b', metadata: {}, execution_count: null, outputs: [], source: ['console.log(`cache=${process.env.FD_CACHE_DIR}`);'] },
+        { cell_type: 'code', id: 'f', metadata: {}, execution_count: null, outputs: [], source: ["import * as fd from 'failure-directions';\n", "fd.show({ data: [{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], layout: { title: { text: 'live' } } });"] },
         { cell_type: 'code', id: 'c', metadata: {}, execution_count: null, outputs: [], source: ['\n', "const answer = JSON.parse('{not json');\n", 'answer'] },
         { cell_type: 'code', id: 'd', metadata: {}, execution_count: null, outputs: [], source: ["console.log('never')"] },
       ],
@@ -110,14 +121,18 @@ describe('notebooks: the runner', function () {
       await assert.rejects(runNotebooks({ names: [file], outDir: path.join(dir, 'out'), log: () => {} }), (e: Error & { failures?: NotebookError[] }) => {
         const f = e.failures?.[0];
         assert.ok(f instanceof NotebookError, String(e));
-        assert.equal(f.cell, 2);
+        assert.equal(f.cell, 3);
         assert.equal(f.firstLine, "const answer = JSON.parse('{not json');");
         assert.match(f.detail, /SyntaxError/);
-        assert.match(f.message, /broken\.ipynb failed at cell 2 \(0-based\): "const answer = JSON\.parse/);
+        assert.match(f.message, /broken\.ipynb failed at cell 3 \(0-based\): "const answer = JSON\.parse/);
         assert.ok(fs.existsSync(f.executed), 'the partially executed copy is kept');
         const cells = codeCells(f.executed);
         assert.equal(join(cells[0].outputs?.[0]?.text), `cache=${path.join(dir, 'cache')}\n`, 'FD_CACHE_DIR reaches the kernel');
-        assert.deepEqual(cells[2].outputs, [], 'cells after the failure did not run');
+        // A figure as the kernel publishes it, with no export step after it (the run failed): no PNG.
+        const live = (cells[1].outputs ?? []).find((o) => o.data && 'application/vnd.plotly.v1+json' in o.data);
+        assert.ok(live, 'the figure cell ran');
+        assert.deepEqual(Object.keys(live.data!).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
+        assert.deepEqual(cells[3].outputs, [], 'cells after the failure did not run');
         return true;
       });
     } finally {

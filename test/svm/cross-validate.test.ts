@@ -10,8 +10,8 @@ describe('stratifiedKFold', () => {
   });
   it('keeps per-label counts when shuffling, and is seeded', () => {
     const y = u8(cv.classes[0].y);
-    const a = stratifiedKFold(y, 3, { shuffle: true, randomState: 1 });
-    const b = stratifiedKFold(y, 3, { shuffle: true, randomState: 1 });
+    const a = stratifiedKFold(y, 3, { shuffle: true, seed: 1 });
+    const b = stratifiedKFold(y, 3, { shuffle: true, seed: 1 });
     const plain = stratifiedKFold(y, 3);
     assert.deepEqual(Array.from(a), Array.from(b));
     assert.notDeepEqual(Array.from(a), Array.from(plain));
@@ -65,8 +65,8 @@ describe('crossValidateC', () => {
   it('ties go to the smaller C; warm start gives the same scores as cold fits', () => {
     const c = cv.classes[1];
     const X = matrix(c.X, c.rows, c.cols);
-    const warm = crossValidateC(X, u8(c.y), { Cs: cv.Cs, classWeight: 'balanced', tol: 1e-6, maxIter: 100000, randomState: 3 });
-    const cold = crossValidateC(X, u8(c.y), { Cs: cv.Cs, classWeight: 'balanced', tol: 1e-6, maxIter: 100000, randomState: 3, warmStart: false });
+    const warm = crossValidateC(X, u8(c.y), { Cs: cv.Cs, classWeight: 'balanced', tol: 1e-6, maxIter: 100000, seed: 3 });
+    const cold = crossValidateC(X, u8(c.y), { Cs: cv.Cs, classWeight: 'balanced', tol: 1e-6, maxIter: 100000, seed: 3, warmStart: false });
     for (let j = 0; j < cv.Cs.length; j++) assert.ok(Math.abs(warm.meanScores[j] - cold.meanScores[j]) < 0.01);
     const best = Math.max(...warm.meanScores);
     assert.equal(warm.bestIndex, warm.meanScores.indexOf(best));

@@ -1,7 +1,7 @@
 /** Loads the committed scikit-learn fixtures written by bench/svm/make_fixtures.py. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Matrix } from '../../src/matrix';
+import { Matrix } from '../../src/util/matrix';
 import { EncodedArray, decodeArray } from '../../src/svm/codec';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'svm');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
 import { LinearSVC } from '../../src/svm';
 import { simdKernel } from '../../src/svm/simd-kernel';
 import { loadFixture, matrix, maxRelErr, u8 } from './fixtures';

@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { Random } from '../../src/random';
+import { Random } from '../../src/util/random';
+import { FailureDirections } from '../../src/directions/failure-directions';
+import { setProgressSink } from '../../src/util/progress';
 import { cSliderPlot } from '../../src/viz';
+import { drawCSlider } from '../../src/viz/c-slider-plot';
+import { inputOf, syntheticSplits } from '../directions/synthetic';
 
 type Trace = Record<string, any>;
 
@@ -24,7 +28,7 @@ describe('cSliderPlot', () => {
   const topIds = (table: Trace) => table.cells.values[1] as string[];
 
   it('one slider step per C, 3 precomputed traces per step, only the active step visible', () => {
-    const fig = cSliderPlot({ Cs, scoresPerC, correct, ids, groups }, { topK: 5, chosenC: 1e-2 });
+    const fig = drawCSlider({ Cs, scoresPerC, correct, ids, groups }, { topK: 5, chosenC: 1e-2 });
     assert.equal(fig.data.length, 3 * Cs.length);
     const slider = (fig.layout.sliders as Trace[])[0];
     assert.equal(slider.steps.length, Cs.length);
@@ -41,7 +45,7 @@ describe('cSliderPlot', () => {
   });
 
   it('each step ranks its own scores, hardest first; different rankings show different tables', () => {
-    const fig = cSliderPlot({ Cs, scoresPerC, correct, ids, groups }, { topK: 6 });
+    const fig = drawCSlider({ Cs, scoresPerC, correct, ids, groups }, { topK: 6, chosenC: null });
     const t = tables(fig);
     for (let s = 0; s < Cs.length; s++) {
       const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => scoresPerC[s][a] - scoresPerC[s][b]).slice(0, 6).map((i) => ids[i]);
@@ -65,18 +69,38 @@ describe('cSliderPlot', () => {
     const s0 = Float64Array.from(scoresPerC[0]);
     s0[0] = NaN;
     const data = { Cs, scoresPerC: [s0, ...scoresPerC.slice(1)], correct, ids };
-    const fig = cSliderPlot(data);
+    const fig = drawCSlider(data, { chosenC: null });
     const [hc, hw] = fig.data as Trace[];
     assert.equal(hc.x.length + hw.x.length, n - 1);
     assert.equal(hw.x.length, correct.filter((c, i) => !c && i !== 0).length);
     assert.deepEqual(hc.xbins, hw.xbins);
-    assert.equal(JSON.stringify(fig), JSON.stringify(cSliderPlot(data)));
+    assert.equal(JSON.stringify(fig), JSON.stringify(drawCSlider(data, { chosenC: null })));
   });
 
   it('names bad input', () => {
-    assert.throws(() => cSliderPlot({ Cs, scoresPerC: scoresPerC.slice(1), correct }), /scoresPerC has 3 entries but Cs has 4/);
-    assert.throws(() => cSliderPlot({ Cs, scoresPerC: [...scoresPerC.slice(0, 3), new Float64Array(3)], correct }), /scoresPerC\[3\] \(C = 0.1\) has 3 entries, expected 40/);
-    assert.throws(() => cSliderPlot({ Cs: [0, 1, 2, 3], scoresPerC, correct }), /Cs\[0\] is 0/);
-    assert.throws(() => cSliderPlot({ Cs, scoresPerC, correct }, { active: 9 }), /active must be a step index/);
+    assert.throws(() => drawCSlider({ Cs, scoresPerC: scoresPerC.slice(1), correct }, { chosenC: null }), /scoresPerC has 3 entries but Cs has 4/);
+    assert.throws(() => drawCSlider({ Cs, scoresPerC: [...scoresPerC.slice(0, 3), new Float64Array(3)], correct }, { chosenC: null }), /scoresPerC\[3\] \(C = 0.1\) has 3 entries, expected 40/);
+    assert.throws(() => drawCSlider({ Cs: [0, 1, 2, 3], scoresPerC, correct }, { chosenC: null }), /Cs\[0\] is 0/);
+    assert.throws(() => drawCSlider({ Cs, scoresPerC, correct }, { active: 9, chosenC: null }), /active must be a step index/);
+  });
+});
+
+describe('cSliderPlot(dirs, scores)', () => {
+  setProgressSink(null);
+  const S = syntheticSplits(6, { sizes: { train: 300, val: 500, test: 200 } });
+  const names = ['a', 'b', 'c', 'd'];
+  const dirs = new FailureDirections({ seed: 0 }).setPreprocess(S.train.latents).fit(inputOf(S.val, 'val', names));
+  const scores = dirs.scores(inputOf(S.test, 'test', names, { ids: Array.from({ length: 200 }, (_, i) => `t${i}`) }));
+
+  it("one step per C of the grid, starting at the class's chosen C; the chosen step ranks like the scores table", () => {
+    const fig = cSliderPlot(dirs, scores, { classId: 0, topK: 5 });
+    const slider = (fig.layout.sliders as Trace[])[0];
+    assert.equal(slider.steps.length, dirs.options.Cs.length);
+    const chosen = (dirs.cvResults_.objects() as any[]).find((r) => r.class === 0 && r.chosen).C;
+    assert.equal(slider.active, dirs.options.Cs.indexOf(chosen));
+    const table = fig.data.filter((t) => t.type === 'table')[slider.active] as Trace;
+    const expected = (scores.objects() as any[]).filter((r) => r.label === 0).sort((a, b) => a.score - b.score).slice(0, 5).map((r) => r.id);
+    assert.deepEqual(table.cells.values[1], expected);
+    assert.match(fig.layout.title && (fig.layout.title as Trace).text, /Class 'a'/);
   });
 });

@@ -7,7 +7,7 @@ import { DisplayMessage, init, inNotebook, notebookProgressSink, setDisplayWrite
 import { Figure } from '../../src/viz/figure';
 import { imageStrip } from '../../src/viz/image-strip';
 import { packedPlotly, plotlyLoaderHtml } from '../../src/viz/plotly-embed';
-import { progress, setProgressSink } from '../../src/progress';
+import { progress, setProgressSink } from '../../src/util/progress';
 
 const fig = () =>
   new Figure({ data: [{ type: 'scatter', x: new Float32Array([1, 2, 3]), y: [0.1 + 0.2, 2, NaN], name: 'a' }], layout: { title: { text: 'three points' } } });
@@ -48,20 +48,19 @@ describe('viz/display', () => {
     assert.match(stdout(() => show(aq.table({ a: [1, 2] }))), /a\n-\n1\n2\n2 rows x 1 column/);
   });
 
-  it('publishes a figure as one output with Plotly JSON, HTML, a PNG preview and text', () => {
+  it('publishes a figure as one output with Plotly JSON, HTML and text, and no PNG (added at export, as plotly.py)', () => {
     const seen = collect(() => show(fig()));
     assert.equal(seen.length, 1);
     const data = seen[0].m.data;
-    assert.deepEqual(Object.keys(data).sort(), ['application/vnd.plotly.v1+json', 'image/png', 'text/html', 'text/plain']);
+    assert.deepEqual(Object.keys(data).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
     const spec = data['application/vnd.plotly.v1+json'] as { data: Array<{ x: unknown; y: unknown }> };
     assert.deepEqual(spec.data[0].x, [1, 2, 3]); // typed array -> JSON array
     assert.deepEqual(spec.data[0].y, [0.3, 2, null]); // rounded, NaN -> null
-    const png = Buffer.from(data['image/png'] as string, 'base64');
-    assert.equal(png.subarray(1, 4).toString(), 'PNG');
     const html = data['text/html'] as string;
     const id = /<div class="fd-figure" id="(fd-fig-[0-9a-f]{10}-\d+)">/.exec(html)?.[1];
     assert.ok(id, 'figure div with a content-derived id');
-    assert.ok(html.includes(`src="data:image/png;base64,${data['image/png']}"`), 'static preview inside the HTML');
+    assert.ok(!/<img|data:image/.test(html), 'no image inside the HTML');
+    assert.match(html, /<div class="fd-figure-placeholder"[^>]*>Figure\(&quot;three points&quot;, scatter\[3\]\): interactive figure/, 'a one-line placeholder where no JavaScript runs');
     assert.match(html, /if \(window\.Plotly\) draw\(\);\s*else \{/);
     assert.match(html, /q\.queue\.push\(draw\)/);
     assert.ok(!/<\/script/i.test(html.slice(html.indexOf('<script'), html.lastIndexOf('</script>'))), 'no premature </script>');
@@ -116,7 +115,7 @@ describe('viz/display', () => {
     const nested = collect(() => assert.match(util.inspect({ f: fig() }), /f: Figure\("three points"/));
     assert.equal(nested.length, 0);
     const jd = (fig() as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for('Jupyter.display')]();
-    assert.ok('text/html' in jd && 'image/png' in jd);
+    assert.ok('text/html' in jd && 'application/vnd.plotly.v1+json' in jd && !('image/png' in jd));
     const tjd = (t as unknown as Record<symbol, () => Record<string, unknown>>)[Symbol.for('Jupyter.display')]();
     assert.match(tjd['text/html'] as string, /fd-table/);
   });
@@ -136,12 +135,12 @@ describe('viz/display', () => {
       setDisplayWriter(prev);
     }
     assert.deepEqual(calls.map((c) => c[0]), ['text/html', 'text/html']);
-    assert.match(String(calls[0][1]), /fd-figure-preview/);
+    assert.match(String(calls[0][1]), /class="fd-figure"/);
   });
 
   it('shows progress as one line updated in place, ending without timings', () => {
     const prevSink = setProgressSink(notebookProgressSink());
-    let seen: Array<{ m: DisplayMessage; update: boolean }> = [];
+    let seen: Array<{ m: DisplayMessage; update: boolean }>;
     try {
       seen = collect(() => {
         const p = progress('embed', 3);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import * as aq from 'arquero';
-import { ImageStrip, imageStrip } from '../../src/viz/image-strip';
+import { imageStrip } from '../../src/viz/image-strip';
 import { ensureFontConfig, fontDir } from '../../src/viz/fonts';
 
 /** A split of `n` 8x8 gray images: image i is a bright square on black, shifted by i. */
@@ -94,13 +94,13 @@ describe('viz/image-strip', () => {
   it('strips table rows by id, labelled with their score', () => {
     const s = squares(6);
     const t = aq.table({ id: ['s4', 's1'], score: [-1.23456, 0.5] });
-    const strip = ImageStrip.fromTable(t, s);
+    const strip = imageStrip(s, t);
     assert.deepEqual(Array.from(strip.indices), [4, 1]);
     assert.deepEqual(strip.labels, ['-1.23', '0.5']);
-    const two = ImageStrip.fromTable(t, s, { labelColumns: ['id', 'score'] });
-    assert.deepEqual(two.labels, ['id s4\nscore -1.23', 'id s1\nscore 0.5']);
-    assert.throws(() => ImageStrip.fromTable(aq.table({ id: ['nope'], score: [1] }), s), /row 0 has id "nope", which is not in the split/);
-    assert.throws(() => ImageStrip.fromTable(aq.table({ x: [1] }), s), /no 'id' column/);
+    const two = imageStrip(s, t, { labelColumns: ['id', 'score'] });
+    assert.deepEqual(two.labels, ['s4\nscore -1.23', 's1\nscore 0.5']);
+    assert.throws(() => imageStrip(s, aq.table({ id: ['nope'], score: [1] })), /row 0 of the table has id "nope", which is not in the split/);
+    assert.throws(() => imageStrip(s, aq.table({ x: [1] })), /no 'id' column/);
   });
 
   it('rejects bad input with the offending value', () => {

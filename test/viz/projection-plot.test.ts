@@ -1,8 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { PCA } from 'ml-pca';
-import { Matrix } from '../../src/matrix';
-import { Random } from '../../src/random';
+import { Matrix } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
+import { FailureDirections } from '../../src/directions/failure-directions';
+import { hardest } from '../../src/directions/table-views';
+import { setProgressSink } from '../../src/util/progress';
 import { orthogonalPrincipalAxis, projectionPlot } from '../../src/viz';
+import { drawProjection } from '../../src/viz/projection-plot';
+import { inputOf, syntheticSplits } from '../directions/synthetic';
 
 /** n x d data: a strong spread along `u` (the "direction"), the next strongest along e_2, noise elsewhere. */
 function data(n: number, d: number, seed = 1) {
@@ -82,7 +87,7 @@ describe('projectionPlot', () => {
   const groups = Array.from({ length: 120 }, (_, i) => (i % 3 === 0 ? 'minority' : 'majority'));
 
   it('x = score, y = the orthogonal PC; two traces by correctness; boundary at 0', () => {
-    const fig = projectionPlot({ scores, latents, direction, correct, ids, labels: ids.map(() => 'three'), preds: ids.map(() => 'three') }, { title: 't' });
+    const fig = drawProjection({ scores, latents, direction, correct, ids, labels: ids.map(() => 'three'), preds: ids.map(() => 'three') }, { title: 't' });
     assert.equal(fig.data.length, 2);
     assert.deepEqual(fig.data.map((t) => t.name), ['correct', 'wrong']);
     assert.ok(fig.data.every((t) => t.type === 'scatter'));
@@ -100,28 +105,54 @@ describe('projectionPlot', () => {
     assert.equal(shapes[0].x0, 0);
     assert.equal(shapes[0].x1, 0);
     assert.match(JSON.stringify(fig.layout.yaxis), /orthogonal to the direction/);
-    assert.equal(projectionPlot({ scores, latents, direction, correct }, { boundary: false }).layout.shapes, undefined);
+    assert.equal(drawProjection({ scores, latents, direction, correct }, { boundary: false }).layout.shapes, undefined);
   });
   it('colours by group with crosses for wrong samples; webgl above the threshold', () => {
-    const fig = projectionPlot({ scores, latents, direction, correct, ids, groups }, { colorBy: 'group', webglAbove: 100 });
+    const fig = drawProjection({ scores, latents, direction, correct, ids, groups }, { colorBy: 'group', webglAbove: 100 });
     assert.deepEqual(fig.data.map((t) => t.name), ['majority', 'minority']);
     assert.ok(fig.data.every((t) => t.type === 'scattergl'));
     const symbols = (fig.data[1].marker as { symbol: string[] }).symbol;
     const minorityIdx = groups.map((g, i) => (g === 'minority' ? i : -1)).filter((i) => i >= 0);
     assert.deepEqual(symbols, minorityIdx.map((i) => (correct[i] ? 'circle' : 'x')));
-    assert.throws(() => projectionPlot({ scores, latents, direction, correct }, { colorBy: 'group' }), /needs data.groups/);
   });
   it('is deterministic and JSON-serialisable (no typed arrays), leaving NaN scores out', () => {
     const s2 = Float64Array.from(scores);
     s2[5] = NaN;
-    const a = JSON.stringify(projectionPlot({ scores: s2, latents, direction, correct, ids }));
-    const b = JSON.stringify(projectionPlot({ scores: s2, latents, direction, correct, ids }));
+    const a = JSON.stringify(drawProjection({ scores: s2, latents, direction, correct, ids }));
+    const b = JSON.stringify(drawProjection({ scores: s2, latents, direction, correct, ids }));
     assert.equal(a, b);
     const fig = JSON.parse(a);
     assert.equal(fig.data[0].x.length + fig.data[1].x.length, 119);
     assert.ok(Array.isArray(fig.data[0].x) && Array.isArray(fig.data[0].y));
   });
   it('names mismatched inputs', () => {
-    assert.throws(() => projectionPlot({ scores: scores.subarray(1), latents, direction, correct }), /projectionPlot: scores has 119 entries, expected 120/);
+    assert.throws(() => drawProjection({ scores: scores.subarray(1), latents, direction, correct }), /projectionPlot: scores has 119 entries, expected 120/);
+  });
+});
+
+describe('projectionPlot(dirs, scores)', () => {
+  setProgressSink(null);
+  const S = syntheticSplits(5, { sizes: { train: 300, val: 500, test: 200 } });
+  const names = ['a', 'b', 'c', 'd'];
+  const dirs = new FailureDirections({ seed: 0 }).setPreprocess(S.train.latents).fit(inputOf(S.val, 'val', names));
+  const groups = Array.from(S.test.group, (g) => (g ? 'shifted' : 'plain'));
+  const scores = dirs.scores(inputOf(S.test, 'test', names, { groups }));
+
+  it("draws a class's rows of a scores table: x = its SVM score, hover from the table's columns", () => {
+    const fig = projectionPlot(dirs, scores, { classId: 'b', colorBy: 'group' });
+    const rows = (scores.objects() as any[]).filter((r) => r.label === 1);
+    const xs = fig.data.flatMap((t) => t.x as number[]);
+    assert.equal(xs.length, rows.length);
+    assert.deepEqual(fig.data.map((t) => t.name), ['plain', 'shifted']);
+    const shifted = rows.filter((r) => r.group === 'shifted');
+    assert.deepEqual((fig.data[1].customdata as unknown[][]).map((c) => c[0]), shifted.map((r) => r.id));
+    assert.deepEqual((fig.data[1].x as number[]), shifted.map((r) => Number(r.score.toPrecision(6))));
+    assert.deepEqual((fig.data[1].customdata as unknown[][])[0].slice(1), ['b', shifted[0].predName, 'shifted']);
+    // A view (the 20 hardest) draws only those rows; a table of one class needs no classId.
+    const few = projectionPlot(dirs, hardest(scores, { classId: 1, k: 20 }));
+    assert.equal(few.data.flatMap((t) => t.x as number[]).length, 20);
+    assert.throws(() => projectionPlot(dirs, scores), /holds 4 classes; pass classId/);
+    assert.throws(() => projectionPlot(dirs, scores, { classId: 3 }), /class 3 \('d'\) has no direction/);
+    assert.throws(() => projectionPlot(dirs, scores, { classId: 0, colorBy: 'subgroup' }), /no 'subgroup' column/);
   });
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { formatNumber } from '../../src/util/format';
 import * as aq from 'arquero';
-import { formatCell, formatNumber, isTable, tableBundle, tableHtml, tableText } from '../../src/viz/table-html';
+import { formatCell, isTable, tableBundle, tableHtml, tableText } from '../../src/viz/table-html';
 
 describe('viz/table-html', () => {
   it('formats numbers for reading', () => {

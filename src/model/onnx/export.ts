@@ -20,7 +20,12 @@ const UINT8 = 2;
  *
  * @example
  * ```ts
- * try { exportOnnx(model, opts); } catch (e) { if (e instanceof OnnxUnsupportedError) useTfjs(); }
+ * try {
+ *   exportOnnx(model, { layer: 'features', scale: 1 / 255, offset: 0 });
+ * } catch (e) {
+ *   if (!(e instanceof OnnxUnsupportedError)) throw e;
+ *   console.log(`keeping the tfjs model: ${e.message}`);
+ * }
  * ```
  */
 export class OnnxUnsupportedError extends Error {}
@@ -292,7 +297,7 @@ export function exportOnnx(model: tf.LayersModel, opts: OnnxExportOptions): Uint
         const gamma = cfg.scale ? weights[wi++] : new Float32Array(c).fill(1);
         const beta = cfg.center ? weights[wi++] : new Float32Array(c);
         const mean = weights[wi++];
-        const variance = weights[wi++];
+        const variance = weights[wi];
         if (v.shape.length === 3) v = toNchw(g, v);
         const inputs = [v.name, g.floatInit('gamma', [c], gamma), g.floatInit('beta', [c], beta), g.floatInit('mean', [c], mean), g.floatInit('var', [c], variance)];
         v = { ...v, name: g.node('BatchNormalization', inputs, [{ name: 'epsilon', f: cfg.epsilon as number }]) };

@@ -32,6 +32,7 @@ export const WASM_TRAINING_KERNELS: Record<string, KernelFunc> = {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs';
  * await tf.setBackend('wasm');
  * registerWasmTrainingKernels();
  * ```
@@ -40,7 +41,7 @@ export function registerWasmTrainingKernels(): void {
   for (const [name, fn] of Object.entries(WASM_TRAINING_KERNELS)) {
     const existing = getKernel(name, 'wasm');
     if (existing && (existing.kernelFunc as unknown as Record<symbol, boolean>)[MARK]) continue;
-    let setupFunc = existing?.setupFunc;
+    const setupFunc = existing?.setupFunc;
     if (existing) {
       stockKernel(name); // keep the stock implementation for the wrappers
       unregisterKernel(name, 'wasm');

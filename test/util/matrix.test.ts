@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { assertFinite, assertMatrix, takeRows } from '../src/matrix';
-import { Random } from '../src/random';
+import { assertFinite, assertMatrix, takeRows } from '../../src/util/matrix';
+import { Random } from '../../src/util/random';
 
 describe('matrix', () => {
   it('names the row and column of a non-finite value', () => {

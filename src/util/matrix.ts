@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const m: Matrix = { data: new Float32Array([1, 2, 3, 4, 5, 6]), rows: 2, cols: 3 };
+ * const m: fd.Matrix = { data: new Float32Array([1, 2, 3, 4, 5, 6]), rows: 2, cols: 3 };
  * m.data[1 * m.cols + 2]; // 6
  * ```
  */
@@ -60,7 +60,7 @@ export function assertFinite(m: Matrix, what = 'matrix'): void {
  *
  * @example
  * ```ts
- * const top = takeRows(m, [3, 0]);
+ * const top = takeRows(zTest, [3, 0]); // rows 3 and 0, in that order
  * ```
  */
 export function takeRows(m: Matrix, rows: ArrayLike<number>): Matrix {

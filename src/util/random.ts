@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * const rng = new Random(0);
+ * const rng = new fd.Random(0);
  * rng.next();        // uniform in [0, 1)
  * rng.int(10);       // integer in [0, 10)
  * rng.shuffle(new Int32Array([0, 1, 2, 3]));
@@ -40,7 +40,7 @@ export class Random {
   }
 
   /** Fisher-Yates shuffle in place; returns its argument. */
-  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = a[i];

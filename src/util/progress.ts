@@ -94,8 +94,12 @@ let nextTaskId = 0;
  *
  * @example
  * ```ts
- * const p = progress('embed', batches);
- * for (let b = 0; b < batches; b++) { work(b); p.tick(); }
+ * const batches = 10;
+ * const p = fd.progress('embed', batches);
+ * for (let b = 0; b < batches; b++) {
+ *   // ... one batch of work ...
+ *   p.tick();
+ * }
  * p.done();
  * ```
  */
