@@ -32,6 +32,8 @@
  * capped here at the rank the data allows). We write the EM ourselves because no maintained
  * JavaScript package fits a mixture whose likelihood carries these weighted categorical terms;
  * the E-step is the hot loop (n x components x dims, Float64 accumulators, no allocation inside).
+ * With both weights at 0 the model is scikit-learn's diagonal `GaussianMixture`, and from the same
+ * start it walks the same EM path to 1e-9 (test/fixtures/domino, `bench/domino/make_fixture.py`).
  */
 import { PCA } from 'ml-pca';
 import { kmeans } from 'ml-kmeans';
@@ -79,6 +81,16 @@ export interface DominoTargets {
    * `probs`) or predicted class ids (one-hot).
    */
   probs?: Matrix | ArrayLike<number>;
+}
+
+/** Options of {@link DominoSlicer.fit}. */
+export interface DominoFitOptions {
+  /**
+   * Start EM from these responsibilities (n x nMixtureComponents, rows summing to 1) instead of the
+   * `init` rule: to reproduce a reference run (scikit-learn's `GaussianMixture` started from the same
+   * parameters gives the same fit when both likelihood weights are 0, see the tests).
+   */
+  responsibilities?: Matrix;
 }
 
 /** One discovered slice: its mixture component and what the component has learned. */
@@ -289,7 +301,7 @@ export class DominoSlicer {
    * const slicer = new fd.DominoSlicer({ seed: 0 }).fit(zVal, { labels: val.labels, probs: (await fd.predictArrays(model, val)).probs });
    * ```
    */
-  fit(latents: Matrix, targets: DominoTargets): this {
+  fit(latents: Matrix, targets: DominoTargets, options: DominoFitOptions = {}): this {
     const caller = 'DominoSlicer.fit';
     checkMatrix(latents, caller, 'latents');
     const n = latents.rows;
@@ -318,7 +330,7 @@ export class DominoSlicer {
     const X = project(latents, pcaMean, pcaComponents, nDims);
 
     const rng = new Random(this.seed);
-    const resp = this.initialResponsibilities(X, n, nDims, y, yHat, nClasses, rng);
+    const resp = options.responsibilities ? givenResponsibilities(options.responsibilities, n, k, caller) : this.initialResponsibilities(X, n, nDims, y, yHat, nClasses, rng);
     const params = allocParams(k, nDims, nClasses);
     mStep(X, n, nDims, y, yHat, nClasses, resp, k, this.regCovar, params);
     let lowerBound = -Infinity;
@@ -580,6 +592,18 @@ function allocParams(k: number, dims: number, K: number): MixtureParams {
     yProbs: new Float64Array(k * K),
     yHatProbs: new Float64Array(k * K),
   };
+}
+
+function givenResponsibilities(r: Matrix, n: number, k: number, caller: string): Float64Array {
+  checkMatrix(r, caller, 'options.responsibilities');
+  if (r.rows !== n || r.cols !== k) throw new RangeError(`${caller}: options.responsibilities must be ${n} x ${k} (rows x components), got ${r.rows} x ${r.cols}`);
+  const out = Float64Array.from(r.data);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let s = 0; s < k; s++) sum += out[i * k + s];
+    if (!(Math.abs(sum - 1) < 1e-4) || out.subarray(i * k, (i + 1) * k).some((v) => v < 0)) throw new RangeError(`${caller}: options.responsibilities row ${i} is not a probability vector (sums to ${sum})`);
+  }
+  return out;
 }
 
 function isMatrix(x: unknown): x is Matrix {

@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeArray, type EncodedArray } from '../../src/svm/codec';
 import { DominoSlicer } from '../../src/directions/domino-slicer';
 import type { Matrix } from '../../src/util/matrix';
 import { Random } from '../../src/util/random';
@@ -163,5 +166,28 @@ describe('DominoSlicer', () => {
     assert.throws(() => new DominoSlicer().fit(nan, t), /row 3, column 2/);
     const s = new DominoSlicer({ nMixtureComponents: 4, nSlices: 2 }).fit(m.latents, t);
     assert.throws(() => s.predictProba({ data: new Float32Array(5), rows: 1, cols: 5 }), /5 columns but the slicer was fitted on 12/);
+  });
+
+  it("walks scikit-learn's GaussianMixture EM path when both likelihood weights are 0 (same start, diag)", () => {
+    // Fixture: bench/domino/make_fixture.py (scikit-learn 1.2, GaussianMixture started from the
+    // parameters of the same initial responsibilities).
+    const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'domino', 'gmm-peer.json'), 'utf8'));
+    const arr = (e: EncodedArray) => decodeArray(e) as Float32Array | Float64Array;
+    const X: Matrix = { data: arr(fx.X) as Float32Array, rows: fx.n, cols: fx.d };
+    const R: Matrix = { data: arr(fx.responsibilities) as Float32Array, rows: fx.n, cols: fx.k };
+    const s = new DominoSlicer({ nMixtureComponents: fx.k, nSlices: 1, nPcaComponents: null, yLogLikelihoodWeight: 0, yHatLogLikelihoodWeight: 0 })
+      .fit(X, { labels: new Int32Array(fx.n), probs: new Int32Array(fx.n) }, { responsibilities: R });
+    assert.equal(s.nIter_, fx.nIter);
+    assert.equal(s.converged_, fx.converged);
+    assert.ok(Math.abs(s.lowerBound_ - fx.lowerBound) < 1e-9, `lower bound ${s.lowerBound_} vs ${fx.lowerBound}`);
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string, tol: number) => {
+      assert.equal(a.length, b.length, what);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+    };
+    close(s.weights_, arr(fx.weights), 'weights', 1e-9);
+    close(s.means_, arr(fx.means), 'means', 1e-9);
+    close(s.variances_, arr(fx.variances), 'variances', 1e-9);
+    close(s.componentProba(X), arr(fx.posterior), 'posterior', 1e-8);
+    assert.throws(() => new DominoSlicer({ nMixtureComponents: fx.k, nSlices: 1 }).fit(X, { labels: new Int32Array(fx.n), probs: new Int32Array(fx.n) }, { responsibilities: { data: new Float32Array(8), rows: 2, cols: 4 } }), /must be 400 x 4/);
   });
 });
