@@ -9,18 +9,21 @@
  * (rendered text needs the shipped fonts) and one loader call with an explicit `cacheDir` option.
  * It writes a JSON report (argv[2]) that the test checks; it asserts nothing itself.
  *
- * It uses both entry points a user has: the curated root and the `failure-directions/internal` subpath.
+ * It uses the entry points a user has: the curated root and the `failure-directions/internal` and
+ * `failure-directions/experiments` subpaths.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as fd from 'failure-directions';
 import * as internal from 'failure-directions/internal';
+import * as exp from 'failure-directions/experiments';
 
 async function main(): Promise<void> {
   const [reportFile, optionCacheDir] = process.argv.slice(2);
   if (!reportFile || !optionCacheDir) throw new Error('usage: node pipeline.js <report.json> <option-cache-dir>');
   const t0 = Date.now();
-  const { train, val, test } = fd.coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 1000, val: 600, unlabeled: 0, test: 600 } });
+  const splits = fd.coloredMnist({ trainCorr: 0.95, seed: 0, sizes: { train: 1000, val: 600, unlabeled: 0, test: 600 } });
+  const { train, val, test } = splits;
   const model = await fd.trainClassifier(train, { epochs: 2, seed: 0 });
   const encoder = await fd.jointEncoder();
   const a = await fd.analyze({ model, encoder, train, val, test, seed: 0 });
@@ -46,6 +49,9 @@ async function main(): Promise<void> {
     aurocErrors: fd.auroc(score, Array.from(correct, (c) => !c)),
     aurocDisagrees: fd.auroc(score, Array.from(groups, (g) => g === 'disagrees')),
     onnxRuntime: internal.onnxRuntimeStatus(),
+    // the experiments subpath: the caption check reads the planted minority from the protocol
+    experimentMethods: exp.EXPERIMENT_METHODS,
+    captionTarget: exp.captionSpecFor(splits)?.target(0) ?? null,
     stripPngBytes: strip.png.length,
     stripSize: [strip.width, strip.height],
     optionCacheFiles: fs.readdirSync(optionCacheDir).sort(),
