@@ -9,6 +9,7 @@ import * as path from 'node:path';
 const ALL: Record<string, string> = {
   svm: 'bench/svm/run.ts',
   features: 'bench/features/run.ts',
+  onnx: 'bench/onnx/run.ts',
   'failure-modes': 'bench/features/failure-modes.ts',
   encoder: 'bench/encoder/run.ts',
   science: 'bench/science/run.ts',

@@ -76,6 +76,9 @@ def execute(args):
         kernel_name=args.kernel,
         resources={"metadata": {"path": args.cwd or os.path.dirname(os.path.abspath(args.input))}},
         record_timing=False,  # timestamps would make re-executed notebooks differ
+        # Live widgets (fd.cSliderPanel) need a kernel; their state saved in the notebook would make
+        # the HTML export load a widget renderer from a CDN. Exports show the static fallback instead.
+        store_widget_state=False,
         on_cell_start=on_cell_start,
         on_cell_error=on_cell_error,
     )

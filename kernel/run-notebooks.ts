@@ -244,7 +244,11 @@ export async function runNotebook(input: string, opts: Omit<RunNotebooksOptions,
     await runExecutor(['export', executed, notebook, html, '--name', name, ...(ok ? ['--sign'] : [])], input, outDir);
     if (!result.ok) {
       const firstLine = (result.source ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
-      throw new NotebookError(path.relative(process.cwd(), input) || input, result.cell ?? -1, firstLine, result.error || '(no error text)', notebook);
+      // An error reply with no error output in the cell (nbclient then says only '<Error>: ') happened
+      // outside the cell's code: show what the kernel printed on its own stderr.
+      const bare = !result.error || /^<Error>:?\s*$/m.test(result.error.split('\n')[0]);
+      const log = bare && result.log?.trim() ? `\n  kernel stderr (last lines):\n${trimLines(result.log.trim(), 40)}` : '';
+      throw new NotebookError(path.relative(process.cwd(), input) || input, result.cell ?? -1, firstLine, (result.error || '(no error text)') + log, notebook);
     }
     if (pngError) {
       throw new Error(`notebook ${path.relative(process.cwd(), input) || input}: drawing the figure PNGs failed (FD_NOTEBOOK_PNGS=0 skips them): ${pngError.message}\n  executed copy (unsigned, without PNGs): ${path.relative(process.cwd(), notebook) || notebook}`);
@@ -258,7 +262,7 @@ export async function runNotebook(input: string, opts: Omit<RunNotebooksOptions,
 }
 
 /** Runs `kernel/execute.py` with `args`; resolves with its JSON result line. */
-async function runExecutor(args: string[], input: string, cwd: string): Promise<{ ok: boolean; cell?: number; source?: string; error?: string }> {
+async function runExecutor(args: string[], input: string, cwd: string): Promise<{ ok: boolean; cell?: number; source?: string; error?: string; log?: string }> {
   const env = { ...process.env, JUPYTER_PATH: [jupyterPath(), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter) };
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn('/usr/bin/python3', [path.join(REPO_ROOT, 'kernel', 'execute.py'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -271,7 +275,8 @@ async function runExecutor(args: string[], input: string, cwd: string): Promise<
   });
   const last = stdout.trim().split('\n').pop() ?? '';
   try {
-    return JSON.parse(last);
+    // The kernel's own stderr (tslab prints unexpected errors there, not into the cell) comes along.
+    return { ...JSON.parse(last), log: stderr };
   } catch {
     throw new Error(`notebook ${path.relative(process.cwd(), input)}: the executor failed at '${args[0]}' (exit ${code}):\n${trimLines((stderr + stdout).trim(), 60)}`);
   }

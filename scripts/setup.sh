@@ -7,6 +7,9 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "setup: Node.js 20+ and npm are needed first (Debian: apt-get install nodejs npm)." >&2
   exit 1
 fi
+# onnxruntime-node bundles its CPU runtime; its installer would otherwise try to download CUDA
+# providers from NuGet (unreachable offline). An env var, not .npmrc: npm 11 warns about unknown keys.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ -d node_modules ]; then
   npm install --no-audit --no-fund --loglevel=error   # a quick no-op when already in sync
 else

@@ -17,12 +17,20 @@ export { coloredMnist } from './data/colored-mnist';
 export type { ColoredMnistOptions, ColoredMnistSplits } from './data/colored-mnist';
 export { hiddenSubclass } from './data/hidden-subclass';
 export type { HiddenSubclassOptions, HiddenSubclassSplits } from './data/hidden-subclass';
+// Harder benchmarks: a minority under 10% of its class that the model gets partly right.
+export { spuriousAttribute } from './data/spurious-attribute';
+export type { SpuriousAttributeOptions, SpuriousAttributeSplits } from './data/spurious-attribute';
+export { rareSubclass } from './data/rare-subclass';
+export type { RareSubclassOptions, RareSubclassSplits } from './data/rare-subclass';
 export { imageFolder } from './data/image-folder';
 export { fromManifest } from './data/from-manifest';
 export type { ManifestReport } from './data/from-manifest';
 export { UNLABELED } from './data/subset';
 export type { LoadReport } from './data/decode-images';
 export { readPredictionsCsv } from './data/predictions-csv';
+// One class vocabulary for every loader: the rule behind imageFolder, fromManifest
+// and readPredictionsCsv, for label arrays read elsewhere (e.g. a .npy of labels).
+export { classVocabulary, encodeLabels } from './data/class-vocabulary';
 export { subset, concatDatasets } from './data/subset';
 export type { ImageDataset, DatasetSplits } from './data/image-dataset';
 
@@ -33,14 +41,28 @@ export type { TrainClassifierOptions } from './model/train-classifier';
 export { predict, predictArrays } from './model/predict';
 export { saveModel, loadModel } from './model/model-io';
 export { Keras3FormatError } from './model/keras-format';
+// Any image classifier exported to ONNX (e.g. from PyTorch), with its training-time preprocessing.
+export { onnxClassifier } from './model/onnx-image-model';
+export type { OnnxClassifier, OnnxClassifierOptions } from './model/onnx-image-model';
+export { imageTransform } from './model/image-transform';
+export type { ImageTransformOptions } from './model/image-transform';
 
 // embed/: latent spaces (the model's own layers, the shipped joint image-text encoder, .npy files).
 export { embed } from './embed/embed';
 export { modelEncoder } from './embed/model-encoder';
 export { jointEncoder } from './embed/joint-encoder';
 export { zeroShotClassify } from './embed/zero-shot';
-export { loadNpy, saveNpy } from './embed/npy';
+export { loadNpy, saveNpy, loadNpz } from './embed/npy';
 export type { Encoder, JointEncoder } from './embed/encoder';
+// ONNX encoders (any named tensor), CLIP from a local folder, text embeddings computed elsewhere,
+// caption vocabularies as the paper builds them.
+export { onnxEncoder, onnxTensors } from './embed/onnx-encoder';
+export type { OnnxEncoder, OnnxEncoderOptions } from './embed/onnx-encoder';
+export { clipEncoder } from './embed/clip-encoder';
+export type { ClipEncoder, ClipEncoderOptions } from './embed/clip-encoder';
+export { captionEmbeddings } from './embed/caption-embeddings';
+export type { CaptionEmbeddings } from './embed/caption-embeddings';
+export { wordnetHyponyms, paperCaptionSlots, filterVocabulary } from './embed/caption-vocabulary';
 
 // svm/: the linear SVM behind every direction (liblinear's dual coordinate descent).
 export { LinearSVC } from './svm/linear-svc';
@@ -59,6 +81,16 @@ export { captionCandidates, rankCaptions, retrieveByCaption, fillCaption, CAPTIO
 export { evaluateRanking } from './directions/evaluate-ranking';
 export { selectFromPool } from './directions/select-from-pool';
 export { upweight } from './directions/upweight';
+// The peers a ranking is compared with: Domino's slicer (Eyuboglu et al., ICLR 2022) and the
+// label-free uncertainty baselines. End-to-end experiments: the subpath `failure-directions/experiments`.
+export { DominoSlicer } from './directions/domino-slicer';
+export type { DominoSlicerOptions } from './directions/domino-slicer';
+export { maxSoftmax, predictionEntropy } from './directions/baselines';
+
+// stream/: millions of rows out of core — shards in (clip-retrieval folders, .npy shards), Parquet
+// scores out, DuckDB-backed queries returning Arquero tables.
+export { clipRetrievalFolder, npyShards, scoreShards, scoresDb, selectFromPoolStream, retrieveByCaptionStream } from './stream';
+export type { StreamSource, ScoreShardsOptions, ScoreShardsResult, ScoresDb } from './stream';
 
 // metrics/: ranking and group metrics (scikit-learn's definitions).
 export { auroc } from './metrics/auroc';
@@ -83,12 +115,14 @@ export { Random } from './util/random';
 export { progress } from './util/progress';
 export { NotFittedError } from './util/errors';
 
-// --- Issue 15 (science branch): the Domino peer, label-free baselines and the harder benchmarks.
-// The end-to-end experiments are the subpath `failure-directions/experiments`.
-export { DominoSlicer } from './directions/domino-slicer';
-export type { DominoSlicerOptions } from './directions/domino-slicer';
-export { maxSoftmax, predictionEntropy } from './directions/baselines';
-export { spuriousAttribute } from './data/spurious-attribute';
-export type { SpuriousAttributeOptions, SpuriousAttributeSplits } from './data/spurious-attribute';
-export { rareSubclass } from './data/rare-subclass';
-export type { RareSubclassOptions, RareSubclassSplits } from './data/rare-subclass';
+// widgets/: live widgets over Jupyter comms, in the failure-directions kernel (tslab with comms,
+// registered by kernel/setup.sh or `npx failure-directions-kernel install`) (issue 16).
+export { cSliderPanel } from './widgets/c-slider-panel';
+export type { CSliderPanel, CSliderPanelOptions } from './widgets/c-slider-panel';
+export { IntSlider, FloatSlider, FloatLogSlider } from './widgets/slider';
+export { Dropdown } from './widgets/dropdown';
+export { HTML, Label } from './widgets/html';
+export { Output } from './widgets/output';
+export { HBox, VBox } from './widgets/box';
+export { Widget } from './widgets/widget';
+export type { WidgetChange } from './widgets/widget';

@@ -12,3 +12,8 @@ export * from './directions';
 export * from './metrics';
 export * from './viz';
 export * from './experiments';
+export * from './stream';
+export * from './widgets';
+// Two `Label`s: the metrics label type keeps the name here; the widget is `LabelWidget` (and `Label` at the root).
+export type { Label } from './metrics';
+export { Label as LabelWidget } from './widgets/html';

@@ -13,10 +13,12 @@ const PUBLIC = `
   loadMnist loadFashionMnist coloredMnist ColoredMnistOptions ColoredMnistSplits hiddenSubclass
   HiddenSubclassOptions HiddenSubclassSplits imageFolder fromManifest ManifestReport UNLABELED LoadReport
   readPredictionsCsv subset
+  classVocabulary
+  encodeLabels
   concatDatasets ImageDataset DatasetSplits
   ensureBackend backendName trainClassifier TrainClassifierOptions predict predictArrays saveModel loadModel
   Keras3FormatError
-  embed modelEncoder jointEncoder zeroShotClassify loadNpy saveNpy Encoder JointEncoder
+  embed modelEncoder jointEncoder zeroShotClassify loadNpy saveNpy loadNpz Encoder JointEncoder
   LinearSVC crossValidateC
   analyze Analysis AnalyzeOptions splitInput SplitInput FailureDirections FailureDirectionsOptions
   ScoresTable ofClass hardest easiest captionCandidates rankCaptions retrieveByCaption fillCaption
@@ -26,6 +28,13 @@ const PUBLIC = `
   Matrix Random progress NotFittedError
   DominoSlicer DominoSlicerOptions maxSoftmax predictionEntropy spuriousAttribute SpuriousAttributeOptions
   SpuriousAttributeSplits rareSubclass RareSubclassOptions RareSubclassSplits
+  clipRetrievalFolder npyShards scoreShards scoresDb selectFromPoolStream retrieveByCaptionStream StreamSource
+  ScoreShardsOptions ScoreShardsResult ScoresDb
+  onnxClassifier OnnxClassifier OnnxClassifierOptions imageTransform ImageTransformOptions onnxEncoder onnxTensors
+  OnnxEncoder OnnxEncoderOptions clipEncoder ClipEncoder ClipEncoderOptions captionEmbeddings CaptionEmbeddings
+  wordnetHyponyms paperCaptionSlots filterVocabulary
+  cSliderPanel CSliderPanel CSliderPanelOptions IntSlider FloatSlider FloatLogSlider Dropdown HTML Label Output
+  HBox VBox Widget WidgetChange
 `;
 
 /** Every export of src/index.ts (values and types), as the compiler sees them. */

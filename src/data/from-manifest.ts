@@ -1,14 +1,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImageDataset } from './image-dataset';
-import { parseCsv } from './csv';
+import { classVocabulary, encodeLabels, LabelsAs } from './class-vocabulary';
+import { CsvDelimiter, CsvFile, csvFormat, readCsvFile } from './csv';
 import { decodeAll, DecodeOptions, LoadReport } from './decode-images';
 import { subset, UNLABELED } from './subset';
 
 /** Options of {@link fromManifest}. */
 export interface ManifestOptions extends DecodeOptions {
-  /** Class names in label order (default: the distinct labels, sorted; numerically if all are integers). */
+  /**
+   * Class names in label order (default: the distinct labels ordered by `classVocabulary`:
+   * numeric-looking labels in numeric order, then the others in code-point order). Labels match them
+   * by canonical form (`5.0` is class `5`).
+   */
   classNames?: string[];
+  /** Read labels as class names or as integer ids into `classNames` (default: decided from the values, see `encodeLabels`). */
+  labelsAs?: LabelsAs;
+  /** The manifest's delimiter (default: detected from the header: `,`, `;`, tab or `|`). */
+  delimiter?: CsvDelimiter;
   /** Folder that relative paths are resolved against (default: the manifest's folder). */
   root?: string;
 }
@@ -48,11 +57,18 @@ const NO_SPLIT = 'all';
  * accepted. Each image is decoded and resized with sharp (default 64x64 RGB). `ids` are the paths as
  * written; `groups` come from the `group` column.
  *
- * Labels: the class names in label order come from `classNames` or else the distinct labels, sorted
- * (numerically if all are integers). An empty label is allowed only in an unlabeled split: one named
+ * Labels: the class names in label order come from `classNames` or else the distinct labels in the
+ * order of `classVocabulary` (numeric-looking labels by value, then the others in code-point order),
+ * the rule shared with `imageFolder` and `readPredictionsCsv`; labels match class names by canonical
+ * form (`05`, `5.0` and `5` are one class). An empty label is allowed only in an unlabeled split: one named
  * `unlabeled`, or one in which no row has a label (a manifest without a `label` column is unlabeled);
  * such rows get label -1 ({@link UNLABELED}), which embedding accepts and steps needing the true
  * class (predict, training, fitting) reject by name. Elsewhere an empty label is an error.
+ *
+ * Formats: UTF-8 (with or without a BOM) or UTF-16; `,`, `;`, tab or `|` delimiters, detected from
+ * the header (errors then say how the file was read); quoted fields with commas or newlines; LF,
+ * CRLF or CR line ends; blank rows (also Excel's `,,,`) skipped. A Latin-1 file or an `.xlsx` is an
+ * error saying so.
  *
  * Errors always name the manifest and its line: a missing column, an empty path, split or label, an
  * unknown label, the same image listed twice in one split (both lines; same file however its path
@@ -70,27 +86,27 @@ const NO_SPLIT = 'all';
  */
 export async function fromManifest(csvPath: string, opts: ManifestOptions = {}): Promise<ManifestResult> {
   const file = path.resolve(csvPath);
-  let text: string;
+  let csv: CsvFile;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    csv = readCsvFile(file, { expect: ['path', 'label', 'split', 'group'], delimiter: opts.delimiter });
   } catch (e) {
-    throw new Error(`fromManifest: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
+    throw new Error(`fromManifest: ${(e as Error).message}`, { cause: e });
   }
-  const rows = parseCsv(text, file);
-  if (rows.length === 0) throw new Error(`fromManifest: ${file} is empty`);
-  const header = rows[0].fields.map((h) => h.trim().toLowerCase());
+  if (csv.header.length === 0) throw new Error(`fromManifest: ${file} is empty`);
+  const how = csv.encoding === 'utf-8' && csv.delimiter === ',' ? '' : ` (read as ${csvFormat(csv)})`;
+  const header = csv.header.map((h) => h.toLowerCase());
   const col = (name: string) => header.indexOf(name);
   const [iPath, iLabel, iSplit, iGroup] = ['path', 'label', 'split', 'group'].map(col);
   if (iPath < 0) {
-    throw new Error(`fromManifest: ${file} needs a 'path' column (and 'label', optional 'split', 'group') in its header (found: ${rows[0].fields.join(', ')})`);
+    throw new Error(`fromManifest: ${file}${how} needs a 'path' column (and 'label', optional 'split', 'group') in its header (found: ${csv.header.join(', ')})`);
   }
   const root = opts.root ? path.resolve(opts.root) : path.dirname(file);
-  const data = rows.slice(1);
+  const data = csv.rows;
   if (data.length === 0) throw new Error(`fromManifest: ${file} lists no images`);
-  const at = (k: number) => `${file} line ${data[k].line}`;
+  const at = (k: number) => `${file}${how} line ${data[k].line}`;
   const get = (r: { line: number; fields: string[] }, i: number, what: string, required: boolean): string => {
     const v = i < 0 ? '' : (r.fields[i] ?? '').trim();
-    if (required && !v) throw new Error(`fromManifest: ${file} line ${r.line}: empty ${what}`);
+    if (required && !v) throw new Error(`fromManifest: ${file}${how} line ${r.line}: empty ${what}`);
     return v;
   };
   const paths = data.map((r) => get(r, iPath, 'path', true));
@@ -114,19 +130,13 @@ export async function fromManifest(csvPath: string, opts: ManifestOptions = {}):
   });
   const unlabeledSplits = [...new Set(splitOf.filter((s, k) => !rawLabels[k] && isUnlabeled(s)))];
 
-  let classNames = opts.classNames;
-  if (!classNames) {
-    const distinct = [...new Set(rawLabels.filter((l) => l))];
-    const numeric = distinct.every((l) => /^-?\d+$/.test(l));
-    classNames = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort();
-  }
-  const labelIndex = new Map(classNames.map((c, i) => [c, i]));
-  const labels = rawLabels.map((l, k) => {
-    if (!l) return UNLABELED;
-    const c = labelIndex.get(l);
-    if (c === undefined) throw new Error(`fromManifest: ${at(k)}: label '${l}' is not one of the classNames (${classNames!.join(', ')})`);
-    return c;
-  });
+  // The one vocabulary rule of the package (class-vocabulary.ts): the same written label is the same
+  // class here, in imageFolder and in readPredictionsCsv.
+  const classNames = opts.classNames ? opts.classNames.map(String) : classVocabulary(rawLabels);
+  const labels = Array.from(
+    encodeLabels(rawLabels, classNames, { labelsAs: opts.labelsAs, allowEmpty: true, where: (k) => `fromManifest: ${at(k)}` }),
+    (c) => (c < 0 ? UNLABELED : c),
+  );
 
   // Windows paths: a backslash is a separator unless a file really has that name (POSIX allows it).
   const written = paths.map((p) => path.resolve(root, p));

@@ -1,14 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImageDataset } from './image-dataset';
+import { canonicalLabel, classIndex, classVocabulary } from './class-vocabulary';
 import { decodeAll, DecodeOptions, IMAGE_EXTENSIONS, LoadReport } from './decode-images';
 
 /** Options of {@link imageFolder}. */
 export interface ImageFolderOptions extends DecodeOptions {
   /**
-   * Class names in label order (default: the sub-folders that hold at least one image, sorted). Pass
-   * the train split's `classNames` when loading val/test folders so labels agree; a sub-folder with
-   * images that is not listed is an error.
+   * Class names in label order (default: the names of the sub-folders that hold at least one image,
+   * ordered by the package's one label rule: numeric-looking names in numeric order, then the others
+   * in code-point order; see `classVocabulary`). Pass the train split's `classNames` when loading
+   * val/test folders so labels agree; folders match them by canonical name (`07` is class `7`), and a
+   * sub-folder with images that is not listed is an error.
    */
   classNames?: string[];
   /** Split name recorded in the dataset (default: the folder's base name). */
@@ -53,7 +56,9 @@ function statFollow(p: string): fs.Stats | undefined {
 /**
  * Loads a folder with one sub-folder per class (`dir/cat/1.jpg`, `dir/dog/a.png`, ...), decoding and
  * resizing every image with sharp (EXIF-rotated, default 64x64 RGB, centre crop). `ids` are the
- * paths relative to `dir` (as reached, through any symlinks); labels index the sorted class names.
+ * paths relative to `dir` (as reached, through any symlinks); labels index the class names, which are
+ * the folder names in the order of `classVocabulary` (numbers by value: folders `0, 2, 10` are
+ * classes 0, 1, 2, as the same labels in a manifest or a predictions CSV).
  *
  * What users' folders contain besides images is handled and listed in `report.ignored` with the
  * reason: files that are not images (by extension); hidden entries (names starting with `.`, e.g.
@@ -166,14 +171,26 @@ export async function imageFolder(dir: string, opts: ImageFolderOptions = {}): P
     const why = ignored.length ? `; ignored: ${ignored.slice(0, 8).map((x) => `${x.path} (${x.reason})`).join(', ')}${ignored.length > 8 ? ', ...' : ''}` : '';
     throw new Error(`imageFolder: ${root} has no class sub-folders with images (expected ${root}/<class>/<image>, extensions: ${[...IMAGE_EXTENSIONS].join(' ')})${why}`);
   }
-  const classNames = opts.classNames ?? folders;
+  // Folder names are written labels like any other: the one vocabulary rule orders and matches them,
+  // so folders 0, 2, 10 are classes 0, 1, 2 here as in a manifest or a predictions CSV.
+  const classNames = opts.classNames ? opts.classNames.map(String) : classVocabulary(folders);
+  const index = classIndex(classNames, 'imageFolder: classNames');
+  const classOf = new Map<string, number>();
+  const folderOf = new Map<number, string>();
   for (const f of folders) {
-    if (!classNames.includes(f)) throw new Error(`imageFolder: sub-folder '${f}' of ${root} is not one of the given classNames (${classNames.join(', ')})`);
+    const k = index.get(canonicalLabel(f));
+    if (k === undefined) throw new Error(`imageFolder: sub-folder '${f}' of ${root} is not one of the given classNames (${classNames.join(', ')})`);
+    const other = folderOf.get(k);
+    if (other !== undefined) {
+      throw new Error(`imageFolder: sub-folders '${other}' and '${f}' of ${root} both name class ${k} ('${classNames[k]}'): labels are compared by canonical form (trimmed, Unicode NFC, numbers by value); merge or rename one`);
+    }
+    folderOf.set(k, f);
+    classOf.set(f, k);
   }
   const files: string[] = [];
   const labels: number[] = [];
-  for (const f of folders) {
-    const k = classNames.indexOf(f);
+  for (const f of [...folders].sort((a, b) => classOf.get(a)! - classOf.get(b)!)) {
+    const k = classOf.get(f)!;
     for (const file of classFiles.get(f)!) {
       files.push(file);
       labels.push(k);

@@ -19,3 +19,4 @@ export * from './predictions-csv';
 export * from './spurious-attribute';
 export * from './rare-subclass';
 export * from './render';
+export * from './class-vocabulary';

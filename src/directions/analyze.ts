@@ -8,6 +8,7 @@ import type { EmbedCallOptions } from '../embed/embed';
 import { embed } from '../embed/embed';
 import type { Encoder } from '../embed/encoder';
 import type { AnyModel } from '../model/model-input';
+import type { OnnxClassifier } from '../model/onnx-image-model';
 import { predict, PredictOptions } from '../model/predict';
 import type { Matrix } from '../util/matrix';
 import { progress } from '../util/progress';
@@ -25,8 +26,8 @@ export interface AnalyzeOptions extends FailureDirectionsOptions {
   test?: ImageDataset;
   /** Further named splits to score (e.g. `{ pool: splits.unlabeled }`). */
   splits?: Record<string, ImageDataset>;
-  /** The classifier to analyse (runs `predict` on each split) ... */
-  model?: AnyModel;
+  /** The classifier to analyse (a tfjs model or an `onnxClassifier`; runs `predict` on each split) ... */
+  model?: AnyModel | OnnxClassifier;
   /**
    * ... or its predictions computed elsewhere: one table with a `split` column (`readPredictionsCsv`),
    * or one table per split (`predict()` output).
@@ -129,7 +130,8 @@ export async function analyze(options: AnalyzeOptions): Promise<Analysis> {
       const t = (predictions as Record<string, PredictionsTableLike>)[s];
       if (!t) throw new Error(`${caller}: predictions.${s} is missing (predictions given for: ${Object.keys(predictions!).join(', ')})`);
       p = t;
-      out.inputs[s] = d ? splitInput(d, out.embeddings[s], t) : splitInput(t, out.embeddings[s], {});
+      // Tables without a split column (one file per split) take the split's name from their key.
+      out.inputs[s] = d ? splitInput(d, out.embeddings[s], t) : { ...splitInput(t, out.embeddings[s], {}), split: s };
     }
     out.predictions[s] = p as ScoresTable;
     bar.tick(1, `predictions ${s}`);

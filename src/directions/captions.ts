@@ -11,6 +11,7 @@ import type { ImageDataset } from '../data/image-dataset';
 import { isJointEncoder, type Encoder, type JointEncoder } from '../embed/encoder';
 import type { Matrix } from '../util/matrix';
 import type { FailureDirections } from './failure-directions';
+import type { ClassRef } from './table-views';
 import type { ScoresTable } from './scores-table';
 
 /** One candidate caption and the slot values it was built from. */
@@ -124,7 +125,8 @@ function requireJoint(encoder: Encoder, caller: string): JointEncoder {
     throw new TypeError(
       `${caller}: captioning needs a joint image-text encoder (one with embedTexts, e.g. await jointEncoder()), ` +
         `but '${encoder.name}' embeds images only. Its failure directions can still rank images; to name them, ` +
-        `embed the splits with a joint encoder and fit FailureDirections on those embeddings.`,
+        `embed the splits with a joint encoder and fit FailureDirections on those embeddings, or pass caption embeddings ` +
+        `computed elsewhere with captionEmbeddings({ captions, embeddings }).`,
     );
   }
   return encoder;
@@ -150,7 +152,9 @@ function toCandidates(candidates: readonly (CaptionCandidate | string)[], caller
  * (the failure mode) first. `unknownWords` lists words the encoder could not read (null when none).
  *
  * The fit must have been made on image embeddings from this same encoder: captions only mean
- * something in the space the SVM was trained in.
+ * something in the space the SVM was trained in. Caption embeddings computed elsewhere (e.g. CLIP in
+ * Python, as a Matrix or `.npy` plus the caption strings and the reference's embedding) work the same
+ * way through `captionEmbeddings({ captions, embeddings, reference })` in place of the encoder.
  *
  * @example
  * ```ts
@@ -163,7 +167,7 @@ function toCandidates(candidates: readonly (CaptionCandidate | string)[], caller
 export async function rankCaptions(
   fit: FailureDirections,
   encoder: Encoder,
-  classId: number,
+  classRef: ClassRef,
   candidates: readonly (CaptionCandidate | string)[],
   options: RankCaptionsOptions = {},
 ): Promise<ScoresTable> {
@@ -174,7 +178,8 @@ export async function rankCaptions(
   }
   const cands = toCandidates(candidates, caller);
   // direction() throws naming the class and its status when the class has no SVM.
-  const dir = fit.direction(classId);
+  const dir = fit.direction(classRef);
+  const classId = typeof classRef === 'string' ? fit.classNames_.indexOf(classRef) : classRef;
   if (dir.length !== enc.dim) {
     throw new RangeError(`${caller}: the failure directions were fit on ${dir.length}-d embeddings but '${enc.name}' embeds into ${enc.dim} dimensions; fit on this encoder's image embeddings`);
   }
@@ -272,7 +277,7 @@ export interface RetrieveByCaptionOptions {
    * Only rank images whose label is this class (the paper retrieves within the class whose failure
    * direction the caption came from); `splitAccuracy` is then the model's accuracy on that class.
    */
-  classId?: number;
+  classId?: ClassRef;
 }
 
 /** Result of {@link retrieveByCaption}. */
@@ -314,7 +319,8 @@ function predictionsOf(p: RetrieveByCaptionOptions['predictions'], n: number, ca
 /**
  * The `k` images of `split` nearest to `caption` in the joint space (cosine similarity), with the
  * model's accuracy on them next to its accuracy on the whole split: the paper's check that a caption
- * names a hard subpopulation.
+ * names a hard subpopulation. With precomputed caption embeddings (`captionEmbeddings(...)` as the
+ * encoder) pass the split's image embeddings as `latents`.
  *
  * @example
  * ```ts
@@ -341,7 +347,9 @@ export async function retrieveByCaption(
   const latents = options.latents ?? (await enc.embedImages(split));
   if (latents.rows !== n) throw new RangeError(`${caller}: latents have ${latents.rows} rows but the split has ${n} images`);
   if (latents.cols !== enc.dim) throw new RangeError(`${caller}: latents have ${latents.cols} columns but '${enc.name}' embeds into ${enc.dim}`);
-  const classId = options.classId;
+  const ref = options.classId;
+  const classId = typeof ref === 'string' ? split.classNames.indexOf(ref) : ref;
+  if (typeof ref === 'string' && classId! < 0) throw new RangeError(`${caller}: no class named '${ref}' in the split (classes: ${split.classNames.join(', ')})`);
   if (classId !== undefined && !(Number.isInteger(classId) && classId >= 0 && classId < split.classNames.length)) {
     throw new RangeError(`${caller}: classId ${classId} is not a class of the split (0..${split.classNames.length - 1})`);
   }

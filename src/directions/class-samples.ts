@@ -40,8 +40,7 @@ export interface ClassSamples {
  * s.latents.rows === s.scores.length; // true
  * ```
  */
-export function classSamples(dirs: FailureDirections, table: ScoresTable, classId?: ClassRef): ClassSamples {
-  const caller = 'classSamples';
+export function classSamples(dirs: FailureDirections, table: ScoresTable, classId?: ClassRef, caller = 'classSamples'): ClassSamples {
   const src = scoresSource(table);
   if (!src) {
     throw new Error(`${caller}: this table is not (a view of) a scores table from dirs.scores(input): its rows cannot be traced back to their embeddings. Filter, order, slice or select the scores table instead of reifying, joining or concatenating it.`);

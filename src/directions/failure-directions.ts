@@ -11,7 +11,9 @@
 import { crossValidateC, fitCPath, logGrid } from '../svm/cross-validate';
 import { scoreRowsPlain } from '../svm/dual-cd';
 import { LinearSVC, LinearSVCParams, SVMLoss } from '../svm/linear-svc';
+import { relativeDecisionSpread, relativeWeightNorm } from '../svm/relative-weight-norm';
 import { checkC, checkMatrix, checkPositiveInt } from '../svm/validate';
+import { classIndex, sameVocabulary } from '../data/class-vocabulary';
 import { NotFittedError } from '../util/errors';
 import { Matrix, takeRows } from '../util/matrix';
 import { progress } from '../util/progress';
@@ -19,6 +21,7 @@ import { ClassFit, decodeFailureDirections, encodeFailureDirections, FailureDire
 import { Preprocessor } from './preprocess';
 import { classSummaryTable, cvResultsTable, scoresTable, ScoresTable } from './scores-table';
 import { describe, SplitInput } from './split-input';
+import type { ClassRef } from './table-views';
 
 /** Options of {@link FailureDirections}. */
 export interface FailureDirectionsOptions {
@@ -68,6 +71,14 @@ export interface ResolvedFailureDirectionsOptions {
   shuffle: boolean;
 }
 
+/**
+ * The no-signal threshold: a class whose SVM weight is below this fraction of the size of its dual
+ * terms (`relativeWeightNorm`), or whose decision values over its own samples spread less than this
+ * fraction of |w| max |x| (`relativeDecisionSpread`), learned nothing (status `no signal`); see
+ * {@link FailureDirections}.
+ */
+export const NO_SIGNAL_RELATIVE_NORM = 1e-6;
+
 /** Rows to score: embeddings and each row's true class (a {@link SplitInput} is one). */
 export interface LabeledLatents {
   latents: Matrix;
@@ -83,7 +94,17 @@ export interface LabeledLatents {
  * Classes that cannot get an SVM are not an error: a class with no samples, no errors, no correct
  * predictions, or fewer samples of either kind than CV folds gets a `status` saying why (see
  * `classSummary_`), no SVM (`svms_[c] === null`), and its samples score NaN (`flagged` false,
- * `rankInClass` NaN) in `decisionFunction` and `scores`.
+ * `rankInClass` NaN) in `decisionFunction` and `scores`; `direction(c)` throws naming the status.
+ *
+ * A class whose SVM learned nothing gets status `no signal (...)` the same way (its C and CV score
+ * stay in `classSummary_` / `cvResults_`): on the final fit, either the weight vector is
+ * numerically zero relative to the data, |w| < 1e-6 * sum_i alpha_i |x_i| (in the dual
+ * w = sum_i alpha_i y_i x_i: what is left after the correct and wrong samples cancel), or it does not
+ * separate the class's samples, max_i w.x_i - min_i w.x_i < 1e-6 * |w| max_i |x_i|. The threshold
+ * is the resolution of float32 embeddings; real directions measure orders of magnitude above it.
+ * Chance-level cross-validation is deliberately not part of the rule: with only a few errors, 2-fold
+ * CV can sit at 0.5 for a class whose direction still ranks held-out failures well, so CV is reported
+ * in `cvBalancedAccuracy` for the user to judge.
  *
  * By default the SVM is the paper's: hinge loss, balanced class weights, an unregularised intercept
  * (libsvm `SVC(kernel='linear')` semantics, solved by our dual coordinate descent), C from the grid
@@ -230,7 +251,7 @@ export class FailureDirections {
       let nErr = 0;
       for (let i = 0; i < y.length; i++) nErr += 1 - y[i];
       const nOk = y.length - nErr;
-      const status =
+      let status =
         y.length === 0
           ? 'no samples'
           : nErr === 0
@@ -257,7 +278,14 @@ export class FailureDirections {
         fitC.cv = { Cs: [...Cs], meanBalancedAccuracy: cv.meanScores, chosenC: cv.bestC, converged: cv.converged };
         fitC.C = cv.bestC;
         fitC.cvBalancedAccuracy = cv.bestScore;
-        fitC.svm = new LinearSVC(this.svmParams(cv.bestC)).fit(X, y);
+        const svm = new LinearSVC(this.svmParams(cv.bestC)).fit(X, y);
+        const rel = relativeWeightNorm(svm.coef_!, svm.alpha_!, X);
+        const spread = rel < NO_SIGNAL_RELATIVE_NORM ? 0 : relativeDecisionSpread(svm.coef_!, X);
+        const fmt = (v: number) => (v === 0 ? '0' : v.toExponential(1));
+        if (rel < NO_SIGNAL_RELATIVE_NORM) status = `no signal (weight vector numerically zero: relative norm ${fmt(rel)})`;
+        else if (spread < NO_SIGNAL_RELATIVE_NORM) status = `no signal (every sample scores the same: relative spread ${fmt(spread)})`;
+        fitC.status = status;
+        if (status === 'ok') fitC.svm = svm;
       }
       classes.push(fitC);
       bar.tick(1, classNames[c]);
@@ -278,7 +306,7 @@ export class FailureDirections {
    * const t = dirs.decisionFunction(zTest, 0);           // every row under class 0's direction
    * ```
    */
-  decisionFunction(input: LabeledLatents | Matrix, classId?: number): Float64Array {
+  decisionFunction(input: LabeledLatents | Matrix, classId?: ClassRef): Float64Array {
     const caller = 'FailureDirections.decisionFunction';
     const st = this.fitted(caller);
     if (isMatrix(input)) {
@@ -343,7 +371,7 @@ export class FailureDirections {
    * const u = dirs.direction(3);
    * ```
    */
-  direction(classId: number): Float32Array {
+  direction(classId: ClassRef): Float32Array {
     const svm = this.checkClass(classId, 'FailureDirections.direction');
     const w = svm.coef_!;
     let s = 0;
@@ -364,14 +392,15 @@ export class FailureDirections {
    * dirs.refit(3, 0.01).scores(testInput);
    * ```
    */
-  refit(classId: number, C: number): this {
+  refit(classId: ClassRef, C: number): this {
     const caller = 'FailureDirections.refit';
     const svm = this.checkClass(classId, caller);
+    const c = this.classIndex(classId, caller);
     checkC(C, caller);
-    const { X, y } = this.dataOf(classId);
+    const { X, y } = this.dataOf(c);
     // The kept data were validated by fit: skip re-checking them on every slider move.
     svm.setParams({ C }).fitRows(X, null, y, true, caller);
-    const cls = this.state!.classes[classId];
+    const cls = this.state!.classes[c];
     cls.C = C;
     const k = cls.cv.Cs.indexOf(C);
     cls.cvBalancedAccuracy = k >= 0 ? cls.cv.meanBalancedAccuracy[k] : null;
@@ -389,11 +418,11 @@ export class FailureDirections {
    * const perC = path.map((svm) => svm.decisionFunction(dirs.preprocess(testInput.latents)));
    * ```
    */
-  fitPath(classId: number, Cs?: number[]): LinearSVC[] {
+  fitPath(classId: ClassRef, Cs?: number[]): LinearSVC[] {
     const caller = 'FailureDirections.fitPath';
     this.checkClass(classId, caller);
     const grid = Cs ?? this.options.Cs;
-    const { X, y } = this.dataOf(classId);
+    const { X, y } = this.dataOf(this.classIndex(classId, caller));
     const { C: _C, ...params } = this.svmParams(1);
     return fitCPath(X, y, grid, params);
   }
@@ -501,13 +530,31 @@ export class FailureDirections {
     return this.state;
   }
 
-  private checkClass(classId: number, caller: string): LinearSVC {
+  /** A class id from an id or a class name; throws naming the fitted classes. */
+  private classIndex(ref: ClassRef, caller: string): number {
     const st = this.fitted(caller);
-    if (!Number.isInteger(classId) || classId < 0 || classId >= st.classes.length) {
-      throw new RangeError(`${caller}: class ${classId} is not one of the fitted classes 0..${st.classes.length - 1}`);
+    if (typeof ref === 'string') {
+      const c = st.classNames.indexOf(ref);
+      if (c < 0) throw new RangeError(`${caller}: no class named '${ref}' (${describe(st.classNames)})`);
+      return c;
     }
+    if (!Number.isInteger(ref) || ref < 0 || ref >= st.classes.length) {
+      throw new RangeError(`${caller}: class ${ref} is not one of the fitted classes 0..${st.classes.length - 1} (${describe(st.classNames)})`);
+    }
+    return ref;
+  }
+
+  private checkClass(ref: ClassRef, caller: string): LinearSVC {
+    const st = this.fitted(caller);
+    const classId = this.classIndex(ref, caller);
     const svm = st.classes[classId].svm;
-    if (!svm) throw new Error(`${caller}: class ${classId} ('${st.classNames[classId]}') has no direction: ${st.classes[classId].status}`);
+    if (!svm) {
+      const status = st.classes[classId].status;
+      const why = status.startsWith('no signal')
+        ? '; its SVM learned nothing: the correct and wrong validation samples of this class cannot be told apart in the embedding (identical or near-identical latents)'
+        : '';
+      throw new Error(`${caller}: class ${classId} ('${st.classNames[classId]}') has no direction: ${status}${why}`);
+    }
     return svm;
   }
 
@@ -519,8 +566,10 @@ export class FailureDirections {
     const latents = checkMatrix(input.latents, caller, 'latents', fittedNames !== undefined);
     if (!Array.isArray(input.classNames)) throw new TypeError(`${caller}: the input of split '${input.split}' has no classNames (build it with splitInput)`);
     const classNames = input.classNames.map(String);
-    if (fittedNames && (classNames.length !== fittedNames.length || classNames.some((c, i) => c !== fittedNames[i]))) {
-      throw new Error(`${caller}: split '${input.split}' uses ${describe(classNames)} but the directions were fitted on ${describe(fittedNames)}`);
+    classIndex(classNames, `${caller}: the classNames of split '${input.split}'`);
+    // Compared by canonical name ('05' is '5'): the one label rule of every loader.
+    if (fittedNames && !sameVocabulary(classNames, fittedNames)) {
+      throw new Error(`${caller}: split '${input.split}' uses ${describe(classNames)} but the directions were fitted on ${describe(fittedNames)}; build its input with the same class vocabulary (e.g. readPredictionsCsv(file, { classNames: dirs.classNames_ }))`);
     }
     const lab = checkIdsIn(input.labels, latents.rows, classNames, caller, 'labels', input.split);
     return { latents, lab, classNames };

@@ -5,6 +5,7 @@
  * plus an embedding matrix — and checks that everything is row-aligned and speaks one vocabulary.
  */
 import type { ImageDataset } from '../data/image-dataset';
+import { canonicalLabel, classIndex, describeClasses, sameVocabulary, vocabularyMap } from '../data/class-vocabulary';
 import { attachedClassNames } from '../data/table-vocabulary';
 import type { Matrix } from '../util/matrix';
 
@@ -83,6 +84,12 @@ export interface SplitInputOptions {
  * classes (`className`, `predName`), the names agree with the vocabulary. Errors name the split, the
  * row and both sides of a mismatch.
  *
+ * Class vocabularies are compared by name, with the package's one label rule (`canonicalLabel`:
+ * `'5'`, `'05'` and `'5.0'` are one class). A predictions table whose vocabulary differs from the
+ * split's (e.g. read from a CSV that lacks a class, or listing the classes in another order) has its
+ * ids translated by name; a class it uses that the split's vocabulary lacks is an error naming the
+ * row, the class and both vocabularies. Invalid vocabularies (a name twice) are refused.
+ *
  * @example
  * ```ts
  * const valInput = fd.splitInput(val, await fd.embed(encoder, val), await fd.predict(model, val));
@@ -110,6 +117,7 @@ function fromDataset(split: ImageDataset, latents: Matrix, predictions?: Predict
   checkLatents(latents, n, name);
   if (split.ids.length !== n) throw new RangeError(`${caller}: split '${name}' has ${n} labels but ${split.ids.length} ids`);
   const classNames = [...split.classNames].map(String);
+  classIndex(classNames, `${caller}: split '${name}''s classNames`);
   const labels = Int32Array.from(split.labels);
   checkIds(labels, classNames, name, 'label');
   const base: SplitInput = {
@@ -123,6 +131,7 @@ function fromDataset(split: ImageDataset, latents: Matrix, predictions?: Predict
   if (predictions == null) return base;
 
   if (isTable(predictions)) {
+    predictions = rowsOfSplit(predictions, name);
     const cols = predictions.columnNames();
     if (predictions.numRows() !== n) throw new RangeError(`${caller}: split '${name}' has ${n} images but the predictions table has ${predictions.numRows()} rows`);
     if (!cols.includes('pred')) throw new Error(`${caller}: the predictions table for split '${name}' has no 'pred' column (columns: ${cols.join(', ')})`);
@@ -135,16 +144,19 @@ function fromDataset(split: ImageDataset, latents: Matrix, predictions?: Predict
       }
     }
     const tableNames = attachedClassNames(predictions);
-    if (tableNames && !sameNames(tableNames, classNames)) {
-      throw new Error(`${caller}: the predictions table's classes (${describe(tableNames)}) differ from split '${name}''s classes (${describe(classNames)})`);
-    }
+    const toSplit = tableNames ? translation(tableNames, classNames) : null;
+    const tableSide = tableNames ? `the predictions table's classes (${describe(tableNames)})` : '';
     const preds = classIds(predictions.array('pred'), n, name, 'predicted class');
+    if (toSplit) translate(preds, toSplit, tableNames!, classNames, name, 'predicted class', tableSide);
     checkIds(preds, classNames, name, 'predicted class');
     if (cols.includes('predName')) checkNames(predictions.array('predName'), preds, classNames, name, 'predName');
     if (cols.includes('label')) {
-      const lab = predictions.array('label');
+      const lab = classIds(predictions.array('label'), n, name, 'label');
+      if (toSplit) translate(lab, toSplit, tableNames!, classNames, name, 'label', tableSide);
       for (let i = 0; i < n; i++) {
-        if (lab[i] !== labels[i]) throw new Error(`${caller}: row ${i} of the predictions table has label ${JSON.stringify(lab[i])} but split '${name}' has ${labels[i]} ('${classNames[labels[i]]}') there`);
+        if (lab[i] !== labels[i]) {
+          throw new Error(`${caller}: row ${i} of the predictions table has label ${lab[i]} ('${classNames[lab[i]] ?? '?'}') but split '${name}' has ${labels[i]} ('${classNames[labels[i]]}') there`);
+        }
       }
     }
     const confidences = confidenceColumn(cols.includes('confidence') ? predictions.array('confidence') : undefined, n, name);
@@ -170,19 +182,21 @@ function fromTable(table: PredictionsTableLike, latents: Matrix, opts: SplitInpu
     if (!cols.includes(need)) throw new Error(`${caller}: the predictions table has no '${need}' column (columns: ${cols.join(', ')})`);
   }
   const attached = attachedClassNames(table);
-  if (opts.classNames && attached && !sameNames(opts.classNames.map(String), attached)) {
-    throw new Error(`${caller}: classNames (${describe(opts.classNames)}) differ from the predictions table's classes (${describe(attached)})`);
-  }
+  const given = opts.classNames?.map(String);
+  if (given) classIndex(given, `${caller}: classNames`);
   let rows: number[] | null = null;
   let name = opts.split ?? '';
   if (opts.split !== undefined) {
-    if (!cols.includes('split')) throw new Error(`${caller}: the predictions table has no 'split' column, so split '${opts.split}' cannot be selected`);
+    if (!cols.includes('split')) throw new Error(`${caller}: the predictions table names no splits (it has no 'split' column), so split '${opts.split}' cannot be selected: add a split column, or pass one table per split (e.g. analyze({ predictions: { val: valTable, test: testTable } }))`);
     const s = table.array('split');
     rows = [];
     for (let i = 0; i < s.length; i++) if (s[i] === opts.split) rows.push(i);
     if (rows.length === 0) {
-      const found = [...new Set(Array.from(s, String))];
-      throw new Error(`${caller}: the predictions table has no rows of split '${opts.split}' (splits: ${found.join(', ')})`);
+      const found = [...new Set(Array.from(s, (v) => (v == null ? '' : String(v))))];
+      if (found.length === 1 && found[0] === '') {
+        throw new Error(`${caller}: the predictions table names no splits (its file has no 'split' column), so split '${opts.split}' cannot be selected: add a split column, or pass one table per split (e.g. analyze({ predictions: { val: valTable, test: testTable } }))`);
+      }
+      throw new Error(`${caller}: the predictions table has no rows of split '${opts.split}' (splits: ${found.map((v) => `'${v}'`).join(', ')})`);
     }
   } else if (cols.includes('split')) {
     const found = [...new Set(Array.from(table.array('split'), String))];
@@ -195,9 +209,18 @@ function fromTable(table: PredictionsTableLike, latents: Matrix, opts: SplitInpu
   checkLatents(latents, n, where);
   const labelsRaw = pick(table.array('label'));
   const predsRaw = pick(table.array('pred'));
-  const classNames = opts.classNames?.map(String) ?? attached ?? vocabularyFromRows(table, rows, where);
+  const classNames = given ?? attached ?? vocabularyFromRows(table, rows, where);
   const labels = classIds(labelsRaw, n, where, 'label');
   const preds = classIds(predsRaw, n, where, 'predicted class');
+  if (given && attached) {
+    // The table's ids index its own vocabulary: translate them by name into the given one.
+    const map = translation(attached, given);
+    if (map) {
+      const side = `the predictions table's classes (${describe(attached)})`;
+      translate(labels, map, attached, given, where, 'label', side);
+      translate(preds, map, attached, given, where, 'predicted class', side);
+    }
+  }
   checkIds(labels, classNames, where, 'label');
   checkIds(preds, classNames, where, 'predicted class');
   if (cols.includes('className')) checkNames(pick(table.array('className')), labels, classNames, where, 'className');
@@ -234,7 +257,7 @@ function vocabularyFromRows(table: PredictionsTableLike, rows: number[] | null, 
       const id = ids[i] as number;
       const nm = String(names[i]);
       const prev = named.get(id);
-      if (prev !== undefined && prev !== nm) throw new Error(`${caller}: class id ${id} is called both '${prev}' and '${nm}' in split '${where}'`);
+      if (prev !== undefined && canonicalLabel(prev) !== canonicalLabel(nm)) throw new Error(`${caller}: class id ${id} is called both '${prev}' and '${nm}' in split '${where}'`);
       named.set(id, nm);
     }
   };
@@ -277,10 +300,30 @@ function checkIds(ids: Int32Array, classNames: string[], where: string, what: st
 }
 
 function checkNames(names: ArrayLike<unknown>, ids: Int32Array, classNames: string[], where: string, column: string): void {
+  const keys = classNames.map(canonicalLabel);
   for (let i = 0; i < ids.length; i++) {
-    if (names[i] != null && String(names[i]) !== classNames[ids[i]]) {
+    if (names[i] != null && canonicalLabel(String(names[i])) !== keys[ids[i]]) {
       throw new Error(`${caller}: row ${i} of split '${where}' has ${column} '${String(names[i])}' for class id ${ids[i]}, but the vocabulary calls class ${ids[i]} '${classNames[ids[i]]}'`);
     }
+  }
+}
+
+/** Ids of `from`'s classes in `to` (by canonical name), or null when the vocabularies are the same. */
+function translation(from: readonly string[], to: readonly string[]): Int32Array | null {
+  classIndex(from, `${caller}: the predictions table's classes`);
+  classIndex(to, `${caller}: the split's classes`);
+  return sameVocabulary(from, to) ? null : vocabularyMap(from, to);
+}
+
+/** Rewrites ids of vocabulary `from` into ids of `to` in place; a class `to` lacks is an error naming both sides. */
+function translate(ids: Int32Array, map: Int32Array, from: readonly string[], to: readonly string[], where: string, what: string, fromSide: string): void {
+  for (let i = 0; i < ids.length; i++) {
+    const c = ids[i];
+    if (c >= from.length) throw new RangeError(`${caller}: ${what} ${c} at row ${i} of split '${where}' is outside ${fromSide}`);
+    if (map[c] < 0) {
+      throw new Error(`${caller}: ${what} '${from[c]}' (class ${c} of ${fromSide}) at row ${i} is not a class of split '${where}' (${describe(to)})`);
+    }
+    ids[i] = map[c];
   }
 }
 
@@ -296,14 +339,22 @@ function confidenceColumn(a: ArrayLike<unknown> | undefined, n: number, where: s
   return out;
 }
 
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** A vocabulary for an error message: its size and first names. */
 export function describe(names: readonly string[]): string {
-  const shown = names.slice(0, 6).map((s) => `'${s}'`).join(', ');
-  return `${names.length} classes: ${shown}${names.length > 6 ? ', ...' : ''}`;
+  return describeClasses(names);
+}
+
+/**
+ * A predictions table holding several splits (a CSV with a `split` column) narrowed to split `name`'s
+ * rows, as a view of the same table (so it keeps its class vocabulary); other tables unchanged.
+ */
+function rowsOfSplit(table: PredictionsTableLike, name: string): PredictionsTableLike {
+  if (!table.columnNames().includes('split')) return table;
+  const s = table.array('split');
+  const found = new Set(Array.from(s, (v) => (v == null ? '' : String(v))));
+  if (found.size <= 1 || !found.has(name)) return table;
+  const t = table as unknown as { params(p: object): { filter(f: unknown): PredictionsTableLike } };
+  return t.params({ fdSplit: name }).filter((d: { split: string }, $: { fdSplit: string }) => d.split === $.fdSplit);
 }
 
 function isTable(x: unknown): x is PredictionsTableLike {

@@ -81,6 +81,12 @@ function extremes(table: ScoresTable, options: ExtremesOptions, sign: 1 | -1, ca
     if (!list) perClass.set(c, (list = []));
     list.push({ row, v, at });
   });
+  if (only !== undefined && !perClass.has(only)) {
+    const present = Array.from(table.indices()).some((r) => label(r) === only);
+    const name = classLabel(table, only);
+    if (present) throw new Error(`${caller}: class ${name} has no ${by === 'score' ? 'direction (every score is NaN; dirs.classSummary_ says why, e.g. no errors)' : `'${by}' values`}`);
+    throw new RangeError(`${caller}: the table has no rows of class ${name}`);
+  }
   const rows: number[] = [];
   for (const c of [...perClass.keys()].sort((a, b) => a - b)) {
     const list = perClass.get(c)!;
@@ -88,6 +94,12 @@ function extremes(table: ScoresTable, options: ExtremesOptions, sign: 1 | -1, ca
     for (const e of list.slice(0, k)) rows.push(e.row);
   }
   return takeRows(table, rows);
+}
+
+/** `3 ('Sneaker')`, or `3` when the table does not name its classes. */
+function classLabel(table: ScoresTable, c: number): string {
+  const names = attachedClassNames(table);
+  return names && names[c] !== undefined ? `${c} ('${names[c]}')` : String(c);
 }
 
 /** A view of `table` showing exactly `rows` (underlying row indices), in that order. */

@@ -13,3 +13,7 @@ export type { EncoderPool, EncoderPoolOptions } from './encoder-pool';
 export { TrainingPool } from './training-pool';
 export type { PoolOptions, PoolSource } from './training-pool';
 export { tokenize, Vocabulary } from './tokenizer';
+export * from './onnx-encoder';
+export * from './clip-encoder';
+export * from './caption-embeddings';
+export * from './caption-vocabulary';

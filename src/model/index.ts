@@ -10,3 +10,8 @@ export * from './model-weights-hash';
 export { exportOnnx, OnnxUnsupportedError } from './onnx/export';
 export type { OnnxExportOptions } from './onnx/export';
 export { onnxRuntimeStatus } from './onnx/runtime';
+export * from './image-transform';
+export { PillowResizer } from './resample';
+export * from './onnx-image-model';
+export { readOnnxFile, penultimateTensor, featureCandidates } from './onnx/graph';
+export type { OnnxFile, OnnxTensorInfo } from './onnx/graph';

@@ -13,6 +13,7 @@ import { AnyModel, batchTensor, InputOverrides, inputSpecOf, ModelInputSpec } fr
 import { exportOnnx, OnnxUnsupportedError } from './onnx/export';
 import { cachedSession, defaultThreads, onnxRuntime } from './onnx/runtime';
 import { modelWeightsHash } from './model-weights-hash';
+import { isOnnxClassifier, type OnnxClassifier } from './onnx-image-model';
 
 /** Options of {@link predict} and {@link predictArrays}. */
 export interface PredictOptions extends InputOverrides {
@@ -53,21 +54,29 @@ export interface Predictions {
  * Works with models from {@link trainClassifier} and with any tfjs LayersModel/GraphModel taking
  * `[batch, height, width, channels]` images: images are resized and channel-converted to the model's
  * input, and pixels are scaled by 1/255 unless the model's metadata or `scale`/`offset` say otherwise.
+ * An {@link OnnxClassifier} (from `onnxClassifier(file, preprocessing)`) runs on ONNX Runtime with
+ * its own preprocessing; `batchSize` and `outputs` apply, the tfjs-only options do not.
  *
  * @example
  * ```ts
  * const { pred, confidence, correct } = await fd.predictArrays(model, test);
  * ```
  */
-export async function predictArrays(model: AnyModel, split: ImageDataset, opts: PredictOptions = {}): Promise<Predictions> {
+export async function predictArrays(model: AnyModel | OnnxClassifier, split: ImageDataset, opts: PredictOptions = {}): Promise<Predictions> {
   assertDataset(split, split.name ?? 'split');
-  await ensureBackend();
-  const { batchSize = 256, outputs = 'auto' } = opts;
-  const spec = inputSpecOf(model, split, opts);
+  const { outputs = 'auto' } = opts;
   const n = split.labels.length;
   const K = split.classNames.length;
   let probs: Float32Array | undefined;
   let cols = 0;
+  if (isOnnxClassifier(model)) {
+    const y = await model.scores(split, opts.batchSize ? { batchSize: opts.batchSize } : {});
+    if (y.cols < K) throw new Error(`the model ${model.file} outputs ${y.cols} values per image but ${split.name ?? 'the split'} has ${K} classes`);
+    return finishPredictions(y.data, y.cols, split, outputs);
+  }
+  await ensureBackend();
+  const { batchSize = 256 } = opts;
+  const spec = inputSpecOf(model, split, opts);
   const p = progress(`predict ${split.name ?? ''}`.trim(), n);
   let lastYield = Date.now();
   const onnx = opts.runtime === 'tfjs' ? undefined : onnxSessionFor(model, split, spec, opts.threads);
@@ -109,7 +118,12 @@ export async function predictArrays(model: AnyModel, split: ImageDataset, opts: 
     }
   }
   p.done();
-  probs ??= new Float32Array(0);
+  return finishPredictions(probs ?? new Float32Array(0), cols, split, outputs);
+}
+
+/** Softmax (unless the scores already are probabilities), argmax, true-class confidence, correctness. */
+function finishPredictions(probs: Float32Array, cols: number, split: ImageDataset, outputs: PredictOptions['outputs'] = 'auto'): Predictions {
+  const n = split.labels.length;
   if (outputs === 'logits' || (outputs === 'auto' && !looksLikeProbabilities(probs, cols))) softmaxRows(probs, cols);
   const pred = new Int32Array(n);
   const confidence = new Float32Array(n);
@@ -136,7 +150,7 @@ export async function predictArrays(model: AnyModel, split: ImageDataset, opts: 
  * t.groupby('group').rollup({ acc: (d: { correct: boolean }) => op.mean(d.correct) }).print();
  * ```
  */
-export async function predict(model: AnyModel, split: ImageDataset, opts: PredictOptions = {}): Promise<aq.ColumnTable> {
+export async function predict(model: AnyModel | OnnxClassifier, split: ImageDataset, opts: PredictOptions = {}): Promise<aq.ColumnTable> {
   const r = await predictArrays(model, split, opts);
   const names = split.classNames;
   const n = split.labels.length;

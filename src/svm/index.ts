@@ -4,3 +4,4 @@ export * from './objective';
 export * from './linear-svc';
 export * from './stratified-k-fold';
 export * from './cross-validate';
+export * from './relative-weight-norm';

@@ -5,6 +5,7 @@
  * sink draws a bar on stderr when it is a terminal (and stays silent otherwise); the notebook display
  * layer installs a sink that updates one line in the cell's output.
  */
+import { oneLine } from './escape';
 
 /** One running task as seen by a sink. */
 export interface ProgressState {
@@ -104,6 +105,9 @@ let nextTaskId = 0;
  * ```
  */
 export function progress(label: string, total: number): Progress {
+  // Labels and details carry user text (class names, split names): one safe line for every sink, so
+  // an ESC colour code in a class name cannot drive the terminal or break the notebook's HTML.
+  label = oneLine(String(label), 120);
   const id = nextTaskId++;
   const start = Date.now();
   let done = 0;
@@ -117,7 +121,7 @@ export function progress(label: string, total: number): Progress {
   return {
     tick(n = 1, d?: string) {
       done += n;
-      if (d !== undefined) detail = d;
+      if (d !== undefined) detail = oneLine(String(d), 200);
       const now = Date.now();
       if (now - last >= 100) {
         last = now;
@@ -125,7 +129,7 @@ export function progress(label: string, total: number): Progress {
       }
     },
     done(d?: string) {
-      if (d !== undefined) detail = d;
+      if (d !== undefined) detail = oneLine(String(d), 200);
       done = Math.max(done, total);
       report(true);
     },

@@ -64,7 +64,7 @@ function ranking(scores: ArrayLike<number>): number[] {
  * ```
  */
 export function cSliderPlot(dirs: FailureDirections, table: ScoresTable, opts: CSliderPlotOptions = {}): Figure {
-  const s = classSamples(dirs, table, opts.classId);
+  const s = classSamples(dirs, table, opts.classId, 'cSliderPlot');
   const Cs = opts.Cs ?? dirs.options.Cs;
   const cv = dirs.cvResults_.objects() as Array<{ class: number; C: number; chosen: boolean }>;
   const chosen = cv.find((r) => r.class === s.classId && r.chosen);
@@ -119,7 +119,8 @@ export function drawCSlider(data: CSliderData, opts: CSliderPlotOptions & { chos
   const traces: Array<Record<string, unknown>> = [];
   const titles: string[] = [];
   const ranges: Array<[number, number]> = [];
-  const baseTitle = opts.title ?? 'Scores and hardest samples as C changes';
+  // The title is plain text (the default holds the class name): escaped before our markup is added.
+  const baseTitle = escapePlotlyText(opts.title ?? 'Scores and hardest samples as C changes');
   const histTitle = normalize ? 'fraction of samples' : 'count';
   for (let s = 0; s < Cs.length; s++) {
     const scores = scoresPerC[s];

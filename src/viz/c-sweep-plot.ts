@@ -1,5 +1,5 @@
 import { Figure } from './figure';
-import { axis, baseLayout, PALETTE, round } from './plot-helpers';
+import { axis, baseLayout, plotTitle, PALETTE, round } from './plot-helpers';
 import { escapePlotlyText } from '../util/escape';
 import { formatC } from '../util/format';
 
@@ -77,7 +77,7 @@ export function cSweepPlot(cvResults: TableLike, opts: CSweepPlotOptions = {}): 
       type: 'scatter',
       mode: 'lines+markers',
       name,
-      legendgroup: label,
+      legendgroup: escapePlotlyText(label),
       x: xs,
       y: ys,
       line: { color, width: 2, dash: d.status === 'ok' ? 'solid' : 'dot' },
@@ -98,7 +98,7 @@ export function cSweepPlot(cvResults: TableLike, opts: CSweepPlotOptions = {}): 
         type: 'scatter',
         mode: 'markers',
         name: `${name}: chosen C`,
-        legendgroup: label,
+        legendgroup: escapePlotlyText(label),
         showlegend: false,
         x: [d.chosenC],
         y: [ys[best]],
@@ -107,7 +107,7 @@ export function cSweepPlot(cvResults: TableLike, opts: CSweepPlotOptions = {}): 
       });
     }
   });
-  const layout = baseLayout(opts.title ?? 'Cross-validated balanced accuracy vs C (star = chosen C)', opts.width ?? 760, opts.height ?? 480);
+  const layout = baseLayout(plotTitle(opts.title, 'Cross-validated balanced accuracy vs C (star = chosen C)'), opts.width ?? 760, opts.height ?? 480);
   layout.xaxis = axis('C (SVM regularisation, log scale)', { type: 'log', exponentformat: 'power' });
   layout.yaxis = axis('CV balanced accuracy');
   layout.legend = { title: { text: 'class' } };

@@ -1,5 +1,5 @@
 import { Figure } from './figure';
-import { axis, baseLayout, checkLength, checkPositiveInt, CORRECT_COLOR, round, WRONG_COLOR } from './plot-helpers';
+import { axis, baseLayout, plotTitle, checkLength, checkPositiveInt, CORRECT_COLOR, round, WRONG_COLOR } from './plot-helpers';
 import { escapePlotlyText } from '../util/escape';
 
 /** Captions and their scores along a failure direction. */
@@ -93,7 +93,7 @@ export function captionPlot(input: CaptionScores | CaptionTableLike, opts: Capti
     hovertemplate: '%{y}<br>score %{x:.4f}<extra></extra>',
   });
   const shown = low.length + high.length;
-  const layout = baseLayout(opts.title ?? 'Captions at both ends of the failure direction', opts.width ?? 760, opts.height ?? Math.max(260, 26 * shown + 140));
+  const layout = baseLayout(plotTitle(opts.title, 'Captions at both ends of the failure direction'), opts.width ?? 760, opts.height ?? Math.max(260, 26 * shown + 140));
   layout.xaxis = axis('caption score along the direction (negative = failure side)', { zeroline: true, zerolinecolor: '#444' });
   layout.yaxis = {
     type: 'category',

@@ -1,7 +1,9 @@
 import * as crypto from 'node:crypto';
 import * as util from 'node:util';
 import { Displayable, inspectDisplayable, MimeBundle } from './kernel-bridge';
-import { figureHtml, plotlyJson } from './plotly-embed';
+import { figureHtml, plotlyJson, plotlyLoaderHtml } from './plotly-embed';
+import { escapeXml, oneLine, plotlyTextToPlain } from '../util/escape';
+import { writeTextAtomic } from '../util/fs-atomic';
 
 /**
  * A Plotly figure: `data` traces plus `layout`, exactly as `Plotly.newPlot(div, data, layout, config)`
@@ -55,7 +57,9 @@ export class Figure implements PlotlySpec, Displayable {
       const n = ['x', 'y', 'values', 'z'].map((k) => d[k]).find((v) => Array.isArray(v) || ArrayBuffer.isView(v)) as ArrayLike<unknown> | undefined;
       return `${typeof d.type === 'string' ? d.type : 'scatter'}${n ? `[${n.length}]` : ''}`;
     });
-    return `Figure(${title ? `"${title.replace(/<[^>]+>/g, ' ').trim()}", ` : ''}${traces.join(', ') || 'no traces'})`;
+    // The title may hold user text (a class name): one safe line of plain text.
+    const plain = oneLine(plotlyTextToPlain(title).trim(), 120);
+    return `Figure(${plain ? `"${plain}", ` : ''}${traces.join(', ') || 'no traces'})`;
   }
 
   /**
@@ -71,6 +75,34 @@ export class Figure implements PlotlySpec, Displayable {
       'text/html': figureHtml(json, id, this.toString()),
       'text/plain': this.toString(),
     };
+  }
+
+  /**
+   * The figure as a standalone, offline HTML page: plotly.js embedded (compressed, about 2 MB) and
+   * the interactive chart. For figures made outside a notebook, e.g. in a script.
+   *
+   * @example
+   * ```ts
+   * const page = fd.scoreHistogram(scores).toHtml();
+   * ```
+   */
+  toHtml(): string {
+    const json = plotlyJson(this.toJSON()) as PlotlySpec;
+    const id = `fd-fig-${crypto.createHash('sha1').update(JSON.stringify(json)).digest('hex').slice(0, 10)}`;
+    const title = escapeXml(oneLine(this.toString(), 200));
+    return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head><body>\n${plotlyLoaderHtml()}\n${figureHtml(json, id, this.toString())}\n</body></html>\n`;
+  }
+
+  /**
+   * Writes {@link toHtml} to `file` (atomically: a temp file renamed into place).
+   *
+   * @example
+   * ```ts
+   * fd.projectionPlot(dirs, scores, { classId: 0 }).saveHtml('out/projection.html');
+   * ```
+   */
+  saveHtml(file: string): void {
+    writeTextAtomic(file, this.toHtml());
   }
 
   [util.inspect.custom](depth: number, options: util.InspectOptionsStylized): string {

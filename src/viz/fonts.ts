@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { escapeXml } from '../util/escape';
+import { escapeXml, truncateText } from '../util/escape';
 import { writeTextAtomic } from '../util/fs-atomic';
 import { sha256Hex } from '../util/hash';
 
@@ -125,4 +125,36 @@ export function textWidth(text: string, fontSize: number, bold = false): number 
     else em += 0.62;
   }
   return em * fontSize * (bold ? 1.08 : 1);
+}
+
+/**
+ * `text` cut with an ellipsis so that it fits `maxWidth` pixels at `fontSize` (by {@link textWidth}),
+ * at a grapheme boundary (never half an emoji or a surrogate pair). Fast on any length: a binary
+ * search over the characters that could fit.
+ *
+ * @example
+ * ```ts
+ * fitTextWidth('a very long class name', 12, 60); // 'a very lo…'
+ * ```
+ */
+export function fitTextWidth(text: string, fontSize: number, maxWidth: number, bold = false): string {
+  // No glyph is narrower than 0.3 em, so no more characters than this can fit: read no further.
+  const cap = Math.max(1, Math.ceil(maxWidth / (0.3 * fontSize * (bold ? 1.08 : 1))));
+  const head = truncateText(text, cap + 1);
+  if (head === text && textWidth(text, fontSize, bold) <= maxWidth) return text;
+  const parts = [...graphemes(head === text ? text : head.slice(0, -1))];
+  let lo = 1;
+  let hi = parts.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (textWidth(parts.slice(0, mid).join('') + '…', fontSize, bold) <= maxWidth) lo = mid;
+    else hi = mid - 1;
+  }
+  return parts.slice(0, lo).join('') + '…';
+}
+
+let segmenter: Intl.Segmenter | undefined;
+function* graphemes(s: string): Generator<string> {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  for (const { segment } of segmenter.segment(s)) yield segment;
 }

@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as util from 'node:util';
-import { escapeXml } from '../util/escape';
-import { FONT_FAMILY, textWidth } from './fonts';
+import { escapeXml, oneLine } from '../util/escape';
+import { FONT_FAMILY, fitTextWidth } from './fonts';
 import { composeSync, RawLayer } from './sharp-sync';
 import { inspectDisplayable, Displayable, MimeBundle } from './display';
 import { formatNumber } from '../util/format';
@@ -52,6 +52,9 @@ export interface StripTable {
 /** Largest strip accepted, to keep notebooks small (a 4096 x 4096 PNG is already megabytes). */
 const MAX_SIDE = 8192;
 
+/** Lines drawn under one image at most. */
+const MAX_LABEL_LINES = 8;
+
 /**
  * A composed PNG of images with labels. Renders itself when it is a notebook cell's last value (tslab
  * and Deno kernels); `show(strip)` displays it explicitly.
@@ -91,7 +94,7 @@ export class ImageStrip implements Displayable {
 
   /** One line describing the strip (the text shown where no image can be). */
   toString(): string {
-    return `ImageStrip(${this.indices.length} images, ${this.width}x${this.height} px${this.title ? `, "${this.title}"` : ''})`;
+    return `ImageStrip(${this.indices.length} images, ${this.width}x${this.height} px${this.title ? `, "${oneLine(this.title, 80)}"` : ''})`;
   }
 
   toMimeBundle(): MimeBundle {
@@ -122,6 +125,7 @@ function fromTable(table: StripTable, source: ImageSource, opts: ImageStripOptio
   const cols = opts.labelColumns ?? (names.includes('score') ? ['score'] : []);
   for (const c of cols) if (!names.includes(c)) throw new Error(`${caller}: no column '${c}' (columns: ${names.join(', ')})`);
   const n = table.numRows();
+  if (n === 0) throw new Error(`${caller}: the table has no rows to show`);
   const indices = new Int32Array(n);
   const labels: string[] = [];
   for (let r = 0; r < n; r++) {
@@ -144,14 +148,6 @@ function labelValue(v: unknown): string {
 function defaultScale(h: number, w: number): number {
   const side = Math.max(h, w);
   return side <= 32 ? 3 : side <= 64 ? 2 : 1;
-}
-
-/** Cuts `s` with an ellipsis so it fits `maxWidth` pixels at `fontSize`. */
-function fit(s: string, fontSize: number, maxWidth: number, bold = false): string {
-  if (textWidth(s, fontSize, bold) <= maxWidth) return s;
-  let t = s;
-  while (t.length > 1 && textWidth(t + '…', fontSize, bold) > maxWidth) t = t.slice(0, -1);
-  return t + '…';
 }
 
 /**
@@ -198,7 +194,11 @@ export function imageStrip(source: ImageSource, which: ArrayLike<number> | Strip
   if (!Number.isInteger(perRow) || perRow < 1) throw new Error(`imageStrip: perRow must be a positive integer, got ${perRow}`);
   const gap = opts.gap ?? 6;
 
-  const labels = opts.labels ?? Array.from(idx, (i) => defaultLabel(source, i));
+  // At most MAX_LABEL_LINES lines under each image (a label is user text: it may hold many newlines).
+  const labels = (opts.labels ?? Array.from(idx, (i) => defaultLabel(source, i))).map((l) => {
+    const lines = String(l).split('\n');
+    return lines.length > MAX_LABEL_LINES ? [...lines.slice(0, MAX_LABEL_LINES - 1), `${lines[MAX_LABEL_LINES - 1]} …`].join('\n') : String(l);
+  });
   const tileW = w * scale;
   const tileH = h * scale;
   const fontSize = Math.max(10, Math.min(14, Math.round(tileW / 7)));
@@ -219,7 +219,7 @@ export function imageStrip(source: ImageSource, which: ArrayLike<number> | Strip
   const layers: RawLayer[] = [];
   const text: string[] = [];
   if (opts.title) {
-    text.push(`<text x="${gap}" y="${gap + titleSize}" font-family="${FONT_FAMILY}" font-size="${titleSize}" font-weight="bold" fill="#111">${escapeXml(fit(opts.title, titleSize, width - 2 * gap, true))}</text>`);
+    text.push(`<text x="${gap}" y="${gap + titleSize}" font-family="${FONT_FAMILY}" font-size="${titleSize}" font-weight="bold" fill="#111">${escapeXml(fitTextWidth(opts.title, titleSize, width - 2 * gap, true))}</text>`);
   }
   for (let k = 0; k < n; k++) {
     const r = Math.floor(k / perRow);
@@ -240,7 +240,7 @@ export function imageStrip(source: ImageSource, which: ArrayLike<number> | Strip
     const lines = labels[k] === '' ? [] : labels[k].split('\n');
     lines.forEach((line, j) => {
       const y = top + tileH + 2 + j * lineH + fontSize;
-      text.push(`<text x="${left + cellW / 2}" y="${y}" text-anchor="middle" font-family="${FONT_FAMILY}" font-size="${fontSize}" fill="#222">${escapeXml(fit(line, fontSize, cellW + gap - 2))}</text>`);
+      text.push(`<text x="${left + cellW / 2}" y="${y}" text-anchor="middle" font-family="${FONT_FAMILY}" font-size="${fontSize}" fill="#222">${escapeXml(fitTextWidth(line, fontSize, cellW + gap - 2))}</text>`);
     });
   }
   const overlay = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${text.join('')}</svg>`;

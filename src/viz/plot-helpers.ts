@@ -2,6 +2,7 @@
  * Small shared pieces of the figure builders: input checks, JSON-friendly arrays, colours and
  * the look every figure shares. Builders stay pure: same input, same JSON.
  */
+import { escapePlotlyText } from '../util/escape';
 
 /** D3 category10, Plotly's default colour cycle: group `i` gets `PALETTE[i % 10]`. */
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -44,6 +45,14 @@ export function sortedDistinct<T extends string | number>(values: Iterable<T>): 
     if (typeof b === 'number') return 1;
     return a < b ? -1 : a > b ? 1 : 0;
   });
+}
+
+/**
+ * @internal A figure title: the user's (plain text, escaped for Plotly like every user string) or our
+ * default (which may use Plotly markup).
+ */
+export function plotTitle(userTitle: string | undefined, fallback: string): string {
+  return userTitle !== undefined ? escapePlotlyText(String(userTitle)) : fallback;
 }
 
 /** @internal Common layout: white template, readable font, explicit size. */

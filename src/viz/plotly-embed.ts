@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { escapeXml } from '../util/escape';
+import { escapeXml, oneLine } from '../util/escape';
 
 /**
  * JSON-safe copy of a Plotly spec: typed arrays become arrays, non-finite numbers `null`, floats rounded.
@@ -49,7 +49,9 @@ export function scriptSafeJson(value: unknown): string {
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')
     .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
+    .replace(/\u2029/g, '\\u2029')
+    // DEL, C1 controls and non-characters: valid JSON, but parse errors in HTML (user text in specs).
+    .replace(/[\u007f-\u009f\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function plotlyPath(): string {
@@ -149,7 +151,7 @@ export function plotlyLoaderHtml(): string {
  */
 export function figureHtml(spec: unknown, id: string, label = 'figure'): string {
   const placeholder =
-    `<div class="fd-figure-placeholder" style="font-size:12px;color:#888;padding:4px 0">${escapeXml(label)}: ` +
+    `<div class="fd-figure-placeholder" style="font-size:12px;color:#888;padding:4px 0">${escapeXml(oneLine(label, 200))}: ` +
     'interactive figure, drawn by plotly.js when the notebook is trusted and fd.init() ran</div>';
   const draw = `(function () {
   var id = ${JSON.stringify(id)};

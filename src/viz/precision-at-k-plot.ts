@@ -4,7 +4,7 @@ import { precisionAtKCurve } from '../metrics/precision-at-k';
 import { escapePlotlyText } from '../util/escape';
 import { Random } from '../util/random';
 import { Figure } from './figure';
-import { axis, baseLayout, checkPositiveInt, PALETTE, round } from './plot-helpers';
+import { axis, baseLayout, plotTitle, checkPositiveInt, PALETTE, round } from './plot-helpers';
 
 /** Which rows count as found: the model's errors, rows of some groups, or rows where a column is true. */
 export type PrecisionTarget = 'errors' | { group: string | number | Array<string | number> } | { column: string };
@@ -74,7 +74,8 @@ export function precisionAtKPlot(table: ScoresTable, opts: PrecisionAtKPlotOptio
     const wanted = new Set(Array.isArray(target.group) ? target.group : [target.group]);
     const g = col('group');
     isTarget = Uint8Array.from({ length: n }, (_, i) => (wanted.has(g[i] as string | number) ? 1 : 0));
-    targetName = `group ${[...wanted].map((v) => `'${v}'`).join(' / ')}`;
+    const shown = [...wanted].slice(0, 3).map((v) => `'${v}'`).join(' / ');
+    targetName = `group ${shown}${wanted.size > 3 ? ` (+${wanted.size - 3} more)` : ''}`;
   } else if (target && typeof target === 'object' && 'column' in target) {
     const v = col(target.column);
     isTarget = Uint8Array.from({ length: n }, (_, i) => (v[i] ? 1 : 0));
@@ -111,7 +112,8 @@ export function precisionAtKPlot(table: ScoresTable, opts: PrecisionAtKPlotOptio
     });
   });
   const what = escapePlotlyText(targetName);
-  const layout = baseLayout(opts.title ?? `Precision@K: ${what} among the K lowest-ranked`, opts.width ?? 700, opts.height ?? 440);
+  const cls = opts.classId !== undefined && t.numRows() > 0 && names.includes('className') ? `Class '${escapePlotlyText(String(t.get('className', 0)))}': ` : '';
+  const layout = baseLayout(plotTitle(opts.title, `${cls}${what} among the K lowest-ranked`), opts.width ?? 700, opts.height ?? 440);
   layout.xaxis = axis('K (lowest-ranked rows)', { range: [1, Math.max(largestK, 2)] });
   layout.yaxis = axis(`fraction of ${what}`, { range: [0, 1.02] });
   if ((opts.baseRate ?? true) && Number.isFinite(rate)) {

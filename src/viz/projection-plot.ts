@@ -5,7 +5,7 @@ import type { ClassRef } from '../directions/table-views';
 import type { Matrix } from '../util/matrix';
 import { Figure } from './figure';
 import { orthogonalPrincipalAxis, OrthogonalAxisOptions } from './orthogonal-axis';
-import { axis, baseLayout, checkLength, CORRECT_COLOR, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR } from './plot-helpers';
+import { axis, baseLayout, plotTitle, checkLength, CORRECT_COLOR, PALETTE, round, sortedDistinct, truthy, verticalLine, WRONG_COLOR } from './plot-helpers';
 import { escapePlotlyText } from '../util/escape';
 
 /** Samples of one class to place along its failure direction (internal: built by classSamples). */
@@ -23,7 +23,7 @@ export interface ProjectionData {
   labels?: ArrayLike<string | number>;
   /** Predicted label per sample, shown on hover. */
   preds?: ArrayLike<string | number>;
-  /** Ground-truth group per sample, for `colorBy: 'group'` and hover. */
+  /** Ground-truth group per sample, for `color: 'group'` and hover. */
   groups?: ArrayLike<string | number | null>;
 }
 
@@ -35,7 +35,7 @@ export interface ProjectionPlotOptions {
    * Colour by correctness (`'correct'`, default) or by any column, e.g. the ground-truth `'group'`
    * (wrong samples then drawn as crosses).
    */
-  colorBy?: string;
+  color?: string;
   /** Draw the decision boundary, a dashed vertical line at score 0 (default true). */
   boundary?: boolean;
   title?: string;
@@ -66,12 +66,12 @@ export interface ProjectionPlotOptions {
  *
  * @example
  * ```ts
- * fd.projectionPlot(dirs, scores, { classId: 0, colorBy: 'group' });
+ * fd.projectionPlot(dirs, scores, { classId: 0, color: 'group' });
  * ```
  */
 export function projectionPlot(dirs: FailureDirections, table: ScoresTable, opts: ProjectionPlotOptions = {}): Figure {
-  const colorBy = opts.colorBy ?? 'correct';
-  const s = classSamples(dirs, table, opts.classId);
+  const color = opts.color ?? 'correct';
+  const s = classSamples(dirs, table, opts.classId, 'projectionPlot');
   const has = (c: string) => table.columnNames().includes(c);
   const data: ProjectionData = {
     scores: s.scores,
@@ -81,9 +81,9 @@ export function projectionPlot(dirs: FailureDirections, table: ScoresTable, opts
     ids: has('id') ? (s.column('id') as Array<string | number>) : undefined,
     labels: has('className') ? (s.column('className') as string[]) : undefined,
     preds: has('predName') ? (s.column('predName') as string[]) : undefined,
-    groups: colorBy !== 'correct' ? (s.column(colorBy) as Array<string | number | null>) : undefined,
+    groups: color !== 'correct' ? (s.column(color) as Array<string | number | null>) : undefined,
   };
-  return drawProjection(data, { ...opts, colorBy });
+  return drawProjection(data, { title: `Class '${s.className}' along its failure direction`, ...opts, color });
 }
 
 /** @internal The figure from precomputed samples (what projectionPlot computes); exported for tests. */
@@ -97,7 +97,7 @@ export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions
   if (data.labels) checkLength(data.labels, n, caller, 'labels');
   if (data.preds) checkLength(data.preds, n, caller, 'preds');
   if (data.groups) checkLength(data.groups, n, caller, 'groups');
-  const colorBy = opts.colorBy ?? 'correct';
+  const color = opts.color ?? 'correct';
 
 
   const { coords, explainedVariance } = orthogonalPrincipalAxis(data.latents, data.direction, opts.pca);
@@ -108,9 +108,9 @@ export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions
 
   // Trace membership: by correctness, or by group (sorted, null last as 'unknown').
   const keyOf = (i: number): string =>
-    colorBy === 'correct' ? (truthy(data.correct[i]) ? 'correct' : 'wrong') : data.groups![i] == null ? 'unknown' : String(data.groups![i]);
+    color === 'correct' ? (truthy(data.correct[i]) ? 'correct' : 'wrong') : data.groups![i] == null ? 'unknown' : String(data.groups![i]);
   const keys =
-    colorBy === 'correct'
+    color === 'correct'
       ? ['correct', 'wrong']
       : [...sortedDistinct(kept.map((i) => data.groups![i]).filter((g): g is string | number => g != null)).map(String), ...(kept.some((i) => data.groups![i] == null) ? ['unknown'] : [])];
   const members = new Map<string, number[]>(keys.map((k) => [k, []]));
@@ -121,13 +121,13 @@ export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions
     'label: %{customdata[1]}',
     'pred: %{customdata[2]}',
     'score: %{x:.4f}',
-    ...(data.groups ? [`${escapePlotlyText(colorBy)}: %{customdata[3]}`] : []),
+    ...(data.groups ? [`${escapePlotlyText(color)}: %{customdata[3]}`] : []),
   ].join('<br>');
   const traces = keys.map((key, t) => {
     const idx = members.get(key)!;
-    const color = colorBy === 'correct' ? (key === 'correct' ? CORRECT_COLOR : WRONG_COLOR) : PALETTE[t % PALETTE.length];
-    const marker: Record<string, unknown> = { color, size: opts.markerSize ?? (kept.length > 2000 ? 4 : 6), opacity: opts.opacity ?? 0.75 };
-    if (colorBy !== 'correct') {
+    const fill = color === 'correct' ? (key === 'correct' ? CORRECT_COLOR : WRONG_COLOR) : PALETTE[t % PALETTE.length];
+    const marker: Record<string, unknown> = { color: fill, size: opts.markerSize ?? (kept.length > 2000 ? 4 : 6), opacity: opts.opacity ?? 0.75 };
+    if (color !== 'correct') {
       marker.symbol = idx.map((i) => (truthy(data.correct[i]) ? 'circle' : 'x'));
     }
     return {
@@ -136,22 +136,23 @@ export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions
       name: escapePlotlyText(key),
       x: idx.map((i) => round(data.scores[i])),
       y: idx.map((i) => round(coords[i])),
+      // Hover text shows these through Plotly's HTML-like renderer: user strings are escaped.
       customdata: idx.map((i) => [
-        data.ids ? data.ids[i] : i,
-        data.labels ? data.labels[i] : '',
-        data.preds ? data.preds[i] : '',
-        ...(data.groups ? [data.groups[i] ?? 'unknown'] : []),
+        hoverValue(data.ids ? data.ids[i] : i),
+        hoverValue(data.labels ? data.labels[i] : ''),
+        hoverValue(data.preds ? data.preds[i] : ''),
+        ...(data.groups ? [hoverValue(data.groups[i] ?? 'unknown')] : []),
       ]),
       hovertemplate: `${hover}<extra>${escapePlotlyText(key)}</extra>`,
       marker,
     };
   });
 
-  const layout = baseLayout(opts.title ?? 'Samples along the failure direction', opts.width ?? 760, opts.height ?? 520);
+  const layout = baseLayout(plotTitle(opts.title, 'Samples along the failure direction'), opts.width ?? 760, opts.height ?? 520);
   const pct = Number.isFinite(explainedVariance) ? ` (${(100 * explainedVariance).toFixed(1)}% of remaining variance)` : '';
   layout.xaxis = axis('SVM score (negative = failure side)');
   layout.yaxis = axis(`PC1 orthogonal to the direction${pct}`);
-  layout.legend = { title: { text: colorBy === 'correct' ? 'prediction' : `${escapePlotlyText(colorBy)} (x = wrong)` } };
+  layout.legend = { title: { text: color === 'correct' ? 'prediction' : `${escapePlotlyText(color)} (x = wrong)` } };
   if (opts.boundary ?? true) {
     layout.shapes = [verticalLine(0, 'x', 'y', [0, 1])];
     layout.annotations = [
@@ -159,4 +160,9 @@ export function drawProjection(data: ProjectionData, opts: ProjectionPlotOptions
     ];
   }
   return new Figure({ data: traces, layout });
+}
+
+/** A hover value: numbers as they are, text escaped for Plotly's HTML-like renderer. */
+function hoverValue(v: string | number): string | number {
+  return typeof v === 'number' ? v : escapePlotlyText(String(v));
 }

@@ -1,7 +1,7 @@
 import type { ScoresTable } from '../directions/scores-table';
 import { ofClass, type ClassRef } from '../directions/table-views';
 import { Figure } from './figure';
-import { axis, baseLayout, bins, checkLength, checkPositiveInt, CORRECT_COLOR, finiteRange, PALETTE, sortedDistinct, truthy, verticalLine, WRONG_COLOR, round } from './plot-helpers';
+import { axis, baseLayout, plotTitle, bins, checkLength, checkPositiveInt, CORRECT_COLOR, finiteRange, PALETTE, sortedDistinct, truthy, verticalLine, WRONG_COLOR, round } from './plot-helpers';
 import { escapePlotlyText } from '../util/escape';
 
 /** Scores to histogram: one entry per sample (internal: read from a table's columns). */
@@ -82,7 +82,9 @@ export function scoreHistogram(table: ScoresTable, opts: ScoreHistogramOptions =
     ...(facet ? { className: need(facet) } : {}),
     ...(facet === 'className' && t.columnNames().includes('label') ? { label: need('label') } : {}),
   };
-  return drawScoreHistogram(data, { ...opts, colorName: color, xName: x === 'score' ? 'SVM score' : x });
+  const only = opts.classId === undefined ? undefined : (t.array('className') as ArrayLike<unknown>)[0];
+  const title = opts.title ?? (only !== undefined ? `Class '${String(only)}': SVM scores, correct vs wrong` : undefined);
+  return drawScoreHistogram(data, { ...opts, title, colorName: color, xName: x === 'score' ? 'SVM score' : x });
 }
 
 function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOptions & { colorName: string; xName: string }): Figure {
@@ -128,7 +130,7 @@ function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOption
   const shapes: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   const shown = new Set<string>();
-  const layout = baseLayout(opts.title ?? 'SVM scores: correct vs wrong', opts.width ?? Math.max(640, 320 * cols), opts.height ?? 280 * rows + 110);
+  const layout = baseLayout(plotTitle(opts.title, 'SVM scores: correct vs wrong'), opts.width ?? Math.max(640, 320 * cols), opts.height ?? 280 * rows + 110);
 
   panels.forEach((panel, p) => {
     const suffix = p === 0 ? '' : String(p + 1);
@@ -144,7 +146,7 @@ function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOption
       traces.push({
         type: 'histogram',
         name: escapePlotlyText(name),
-        legendgroup: name,
+        legendgroup: escapePlotlyText(name),
         showlegend: !shown.has(name),
         x: idx.map((i) => round(data.score[i])),
         xaxis: `x${suffix}`,
@@ -160,7 +162,7 @@ function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOption
     });
     const r = Math.floor(p / cols);
     const c = p % cols;
-    layout[`xaxis${suffix}`] = axis(r === rows - 1 || p + cols >= panels.length ? opts.xName : '', { anchor: `y${suffix}` });
+    layout[`xaxis${suffix}`] = axis(r === rows - 1 || p + cols >= panels.length ? escapePlotlyText(opts.xName) : '', { anchor: `y${suffix}` });
     layout[`yaxis${suffix}`] = axis(c === 0 ? (normalize ? 'fraction of samples' : 'count') : '', { anchor: `x${suffix}`, rangemode: 'tozero' });
     if (opts.boundary ?? true) shapes.push(verticalLine(0, `x${suffix}`, `y${suffix}`));
     if (panels.length > 1 || panel !== '') {
@@ -175,5 +177,14 @@ function drawScoreHistogram(data: ScoreHistogramData, opts: ScoreHistogramOption
   layout.shapes = shapes;
   layout.annotations = annotations;
   layout.legend = { title: { text: data.group ? `${escapePlotlyText(opts.colorName)} · prediction` : 'prediction' } };
+  // A long legend does not fit beside the panels in a static PNG (no scrolling there): put it below,
+  // in rows, and make room for it.
+  const entries = shown.size;
+  if (entries > 8) {
+    const perRow = Math.max(1, Math.floor((layout.width as number) / 220));
+    const legendRows = Math.ceil(entries / perRow);
+    layout.legend = { ...(layout.legend as object), orientation: 'h', x: 0, xanchor: 'left', y: -0.12, yanchor: 'top' };
+    if (opts.height === undefined) layout.height = (layout.height as number) + 22 * legendRows + 30;
+  }
   return new Figure({ data: traces, layout });
 }

@@ -3,7 +3,7 @@
  * Works on any object with Arquero's read API (`numRows`, `columnNames`, `get`), so tables built with
  * another copy of Arquero render too.
  */
-import { escapeXml } from '../util/escape';
+import { escapeXml, oneLine } from '../util/escape';
 import { formatCount, formatNumber } from '../util/format';
 
 /** The part of Arquero's table API the renderers use. */
@@ -52,7 +52,8 @@ export function formatCell(v: unknown, digits = 4): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return formatNumber(v, digits);
   if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'string') return v.length > 80 ? v.slice(0, 79) + '…' : v;
+  // User text: one safe line (control characters visible, bidi overrides isolated), 80 characters.
+  if (typeof v === 'string') return oneLine(v, 80);
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString().replace('T00:00:00.000Z', '');
   if (Array.isArray(v) || ArrayBuffer.isView(v)) {
     const arr = Array.from(v as ArrayLike<unknown>);
@@ -65,7 +66,7 @@ export function formatCell(v: unknown, digits = 4): string {
   } catch {
     s = String(v);
   }
-  return s.length > 80 ? s.slice(0, 79) + '…' : s;
+  return oneLine(s, 80);
 }
 
 interface View {
@@ -124,7 +125,7 @@ const TABLE_CSS =
 export function tableHtml(table: TableLike, opts: TableViewOptions = {}): string {
   const v = view(table, opts);
   const align = (j: number) => (v.numeric[j] ? 'right' : 'left');
-  const head = v.names.map((n, j) => `<th style="text-align:${align(j)}">${escapeXml(n)}</th>`).join('');
+  const head = v.names.map((n, j) => `<th style="text-align:${align(j)}">${escapeXml(oneLine(n, 80))}</th>`).join('');
   const body = v.cells
     .map((row) => `<tr>${row.map((c, j) => `<td style="text-align:${align(j)}">${escapeXml(c)}</td>`).join('')}</tr>`)
     .join('\n');
@@ -145,9 +146,10 @@ export function tableHtml(table: TableLike, opts: TableViewOptions = {}): string
  */
 export function tableText(table: TableLike, opts: TableViewOptions = {}): string {
   const v = view(table, opts);
-  const widths = v.names.map((n, j) => Math.max(n.length, ...v.cells.map((r) => r[j].length)));
+  const names = v.names.map((n) => oneLine(n, 80));
+  const widths = names.map((n, j) => Math.max(n.length, ...v.cells.map((r) => r[j].length)));
   const pad = (s: string, j: number) => (v.numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j]));
-  const lines = [v.names.map(pad).join('  '), widths.map((w) => '-'.repeat(w)).join('  '), ...v.cells.map((r) => r.map(pad).join('  '))];
+  const lines = [names.map(pad).join('  '), widths.map((w) => '-'.repeat(w)).join('  '), ...v.cells.map((r) => r.map(pad).join('  '))];
   return lines.map((l) => l.trimEnd()).join('\n') + '\n' + footer(v, table.numCols());
 }
 

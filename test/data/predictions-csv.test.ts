@@ -66,9 +66,13 @@ describe('readPredictionsCsv', () => {
     assert.throws(f('nopred.csv', 'id,label\na,cat\n'), /nopred\.csv: line 1: no 'pred' column \(header: id,label;/);
     assert.throws(f('empty.csv', ''), /empty\.csv: empty file/);
     assert.throws(f('emptylabel.csv', 'id,label,pred\na,cat,dog\nb,,dog\n'), /emptylabel\.csv: line 3: empty 'label'/);
-    assert.throws(() => readPredictionsCsv(write('unknown.csv', 'id,label,pred\na,cat,cow\n'), { classNames: ['cat', 'dog'] }), /unknown\.csv: line 2: prediction 'cow' is not a known class \(classes: cat, dog\)/);
+    assert.throws(() => readPredictionsCsv(write('unknown.csv', 'id,label,pred\na,cat,cow\n'), { classNames: ['cat', 'dog'] }), /unknown\.csv: line 2: prediction 'cow' is not a known class \(2 classes: 'cat', 'dog'\)/);
     assert.throws(() => readPredictionsCsv(write('range.csv', 'id,label,pred\na,5,0\n'), { classNames: ['cat', 'dog'] }), /range\.csv: line 2: label '5' is not a known class/);
-    assert.throws(f('conf.csv', 'id,label,pred,confidence\na,cat,dog,0.5\nb,cat,cat,1.5\n'), /conf\.csv: line 3: confidence '1\.5' is not a number in \[0, 1\]/);
+    assert.throws(f('conf.csv', 'id,label,pred,confidence\na,cat,dog,0.5\nb,dog,cat,1.5\n'), /conf\.csv: line 3: confidence '1\.5' is not a number in \[0, 1\]/);
+    // A class name that is only ever predicted is a typo until declared (it would shift every class id after it).
+    assert.throws(f('typo.csv', 'id,label,pred\na,Sandal,Sandal\nb,Sandal,Sandl\nc,Sneaker,Sneaker\n'), /typo\.csv: line 3: prediction 'Sandl' is not the label of any row \(labels: Sandal, Sneaker\)\. A typo\? .*pass classNames/);
+    assert.deepEqual(attachedClassNames(readPredictionsCsv(write('declared.csv', 'id,label,pred\na,cat,dog\n'), { classNames: ['cat', 'dog'] })), ['cat', 'dog']);
+    assert.deepEqual(attachedClassNames(readPredictionsCsv(write('ids.csv', 'id,label,pred\na,0,2\n'))), ['0', '2'], 'numeric labels may name classes no row has as its label');
     assert.throws(f('dup.csv', 'id,split,label,pred\na,val,cat,dog\nb,val,cat,dog\na,val,dog,dog\n'), /dup\.csv: line 4: id 'a' already appears on line 2 in split 'val'/);
     assert.throws(f('twice.csv', 'id,label,pred,Label\na,cat,dog,cat\n'), /twice\.csv: line 1: column 'label' appears twice/);
     assert.throws(() => readPredictionsCsv(path.join(dir, 'missing.csv')), /cannot read .*missing\.csv/);

@@ -91,7 +91,7 @@ describe('data: imageFolder and fromManifest', () => {
     assert.equal(r.all.labels.length, 1);
     assert.deepEqual(r.all.classNames, ['cat', 'dog']);
     assert.match(r.report.skipped[0].file, /missing\.png$/);
-    await assert.rejects(fromManifest(path.join(m, 'c.csv'), { classNames: ['cat'] }), /c\.csv line 3: label 'dog' is not one of the classNames/);
+    await assert.rejects(fromManifest(path.join(m, 'c.csv'), { classNames: ['cat'] }), /c\.csv line 3: label 'dog' is not a known class \(1 class: 'cat'\)/);
     assert.throws(() => parseCsv('a,"b\n', 'x.csv'), /x\.csv: unterminated quoted field starting on line 1/);
   });
 });

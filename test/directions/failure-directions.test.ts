@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { FailureDirections, Preprocessor } from '../../src/directions';
+import { FailureDirections, NO_SIGNAL_RELATIVE_NORM, Preprocessor } from '../../src/directions';
+import { Random } from '../../src/util/random';
 import { NotFittedError } from '../../src/util/errors';
 import { setProgressSink } from '../../src/util/progress';
 import { f32, loadFixture, matrix, u8 } from '../svm/fixtures';
@@ -109,6 +110,16 @@ describe('FailureDirections end to end (planted failure subgroups)', () => {
     assert.throws(() => g.refit(3, 0.1), /class 3 \('truck'\) has no direction/);
   });
 
+  it('takes a class by name wherever it takes a class id', () => {
+    assert.deepEqual(Array.from(fd.direction('dog')), Array.from(fd.direction(1)));
+    assert.deepEqual(Array.from(fd.decisionFunction(S.test.latents, 'cat')), Array.from(fd.decisionFunction(S.test.latents, 0)));
+    assert.equal(fd.fitPath('ship', [0.5]).length, 1);
+    const g = FailureDirections.fromJSON(JSON.parse(JSON.stringify(fd)));
+    g.refit('dog', 0.02);
+    assert.equal((g.classSummary_.objects()[1] as any).C, 0.02);
+    assert.throws(() => fd.direction('plane'), /no class named 'plane' \(4 classes: 'cat', 'dog', 'ship', 'truck'\)/);
+  });
+
   it('fitPath returns one model per C; the chosen C reproduces the fitted SVM', () => {
     const path = fd.fitPath(0);
     assert.equal(path.length, 7);
@@ -167,7 +178,7 @@ describe('FailureDirections end to end (planted failure subgroups)', () => {
     bad.data[3 * bad.cols + 5] = NaN;
     assert.throws(() => g.fit({ ...val, latents: bad }), /FailureDirections\.fit: latents: non-finite value NaN at row 3, column 5/);
     assert.throws(() => g.fit({ ...val, labels: Array.from(S.val.labels, (v, i) => (i === 2 ? 1.5 : v)) as unknown as Int32Array }), /labels\[2\] of split 'val' = 1\.5 is not a class id/);
-    assert.throws(() => g.fit({ ...val, classNames: ['a'] }), /labels\[\d+\] of split 'val' = \d is outside the vocabulary \(1 classes: 'a'\)/);
+    assert.throws(() => g.fit({ ...val, classNames: ['a'] }), /labels\[\d+\] of split 'val' = \d is outside the vocabulary \(1 class: 'a'\)/);
     assert.throws(() => g.fit({ ...val, preds: undefined } as never), /has no predictions/);
     assert.throws(() => g.fit(S.val.latents as never), /expected one input object/);
     assert.throws(() => g.fit({ ...val, latents: { data: new Float32Array(0), rows: 0, cols: 4 }, labels: new Int32Array(0), preds: new Int32Array(0) }), /latents is empty/);
@@ -216,5 +227,118 @@ describe('FailureDirections on the scikit-learn fixture (the paper\'s procedure)
     cv.classes.forEach((c: any, k: number) => {
       if (c.paperDetermined) assert.equal(rows[k].C, c.paperC, `class ${k}`);
     });
+  });
+});
+
+describe('FailureDirections: a class whose SVM learned nothing has no direction (status no signal)', () => {
+  /**
+   * The issue's input: class 'same' is ten identical embedding rows, `nWrong` of them predicted
+   * wrong; class 'real' has a planted failure direction so the fit is otherwise normal.
+   */
+  function identicalRows(nWrong: number) {
+    const rng = new Random(4);
+    const d = 8;
+    const nReal = 80;
+    const n = 10 + nReal;
+    const data = new Float32Array(n * d);
+    const labels = new Int32Array(n);
+    const preds = new Int32Array(n);
+    const row = Float32Array.from({ length: d }, (_, j) => Math.sin(j + 1) * 3 + 1);
+    for (let i = 0; i < 10; i++) {
+      data.set(row, i * d);
+      preds[i] = i < nWrong ? 1 : 0;
+    }
+    for (let i = 10; i < n; i++) {
+      const wrong = i % 4 === 0;
+      labels[i] = 1;
+      preds[i] = wrong ? 0 : 1;
+      for (let j = 0; j < d; j++) data[i * d + j] = rng.normal() + (wrong && j === 0 ? 3 : 0);
+    }
+    const train = Float32Array.from({ length: 200 * d }, () => rng.normal());
+    return {
+      train: { data: train, rows: 200, cols: d },
+      input: { latents: { data, rows: n, cols: d }, labels, preds, classNames: ['same', 'real'], ids: Array.from(labels, (_, i) => `img-${i}`), split: 'val' },
+    };
+  }
+
+  it('ten identical rows, five right and five wrong: no signal, NaN scores, nothing flagged, a clear direction() error', () => {
+    for (const options of [{}, { regularizeIntercept: true }, { loss: 'squared_hinge' as const }, { whiten: false }]) {
+      for (const nWrong of [5, 3]) {
+        const { train, input } = identicalRows(nWrong);
+        const dirs = new FailureDirections({ seed: 0, ...options }).setPreprocess(train).fit(input);
+        const [same, real] = dirs.classSummary_.objects() as any[];
+        const what = `${JSON.stringify(options)}, ${nWrong} wrong`;
+        assert.match(same.status, /^no signal \((weight vector numerically zero: relative norm (0|\d\.\de-(1\d|2\d))|every sample scores the same: relative spread 0)\)$/, what); // before: 'ok'
+        assert.equal(real.status, 'ok', what);
+        assert.equal(same.n, 10);
+        assert.equal(same.nErrors, nWrong);
+        assert.ok(dirs.options.Cs.includes(same.C), 'the CV still ran: its C and score are reported');
+        assert.equal(same.cvBalancedAccuracy, 0.5);
+        assert.equal(dirs.svms_[0], null);
+        const scores = dirs.scores(input).objects() as any[];
+        for (const r of scores.filter((r) => r.label === 0)) assert.ok(Number.isNaN(r.score) && r.flagged === false && Number.isNaN(r.rankInClass), what); // before: every sample flagged
+        assert.ok(scores.filter((r) => r.label === 1).every((r) => Number.isFinite(r.score)));
+        assert.throws(() => dirs.direction(0), /FailureDirections\.direction: class 0 \('same'\) has no direction: no signal \(.*\); its SVM learned nothing: the correct and wrong validation samples of this class cannot be told apart in the embedding/);
+        assert.throws(() => dirs.decisionFunction(input.latents, 0), /class 0 \('same'\) has no direction: no signal/);
+        assert.throws(() => dirs.refit(0, 0.1), /has no direction: no signal/);
+        assert.throws(() => dirs.fitPath(0), /has no direction: no signal/);
+        assert.equal(dirs.direction(1).length, 8);
+        const again = FailureDirections.fromJSON(JSON.stringify(dirs));
+        assert.equal((again.classSummary_.objects()[0] as any).status, same.status, 'the status survives JSON');
+        assert.throws(() => again.direction(0), /no signal/);
+      }
+    }
+  });
+
+  it('real directions never trip it: every class of the paper-procedure fixture keeps status ok, with any loss or intercept', () => {
+    const cv = loadFixture('cv.json');
+    const d = cv.cols;
+    const n = cv.classes.reduce((s: number, c: any) => s + c.rows, 0);
+    const data = new Float32Array(n * d), labels = new Int32Array(n), preds = new Int32Array(n);
+    let off = 0;
+    cv.classes.forEach((c: any, k: number) => {
+      data.set(f32(c.rawLatents), off * d);
+      const y = u8(c.y);
+      for (let i = 0; i < c.rows; i++) {
+        labels[off + i] = k;
+        preds[off + i] = y[i] ? k : (k + 1) % cv.classes.length;
+      }
+      off += c.rows;
+    });
+    const input = { latents: { data, rows: n, cols: d }, labels, preds, classNames: cv.classes.map((_: unknown, k: number) => `class ${k}`), ids: Array.from(labels, (_, i) => i), split: 'val' };
+    for (const options of [{ shuffle: false }, { loss: 'squared_hinge' as const }, { regularizeIntercept: true }, { Cs: [1e-6] }, { Cs: [1] }]) {
+      const g = new FailureDirections(options).setPreprocess(matrix(cv.trainRaw, cv.trainRows, d)).fit(input);
+      assert.deepEqual((g.classSummary_.objects() as any[]).map((r) => r.status), cv.classes.map(() => 'ok'), JSON.stringify(options));
+    }
+    // The margin to the rule, measured on the SVMs themselves, is in test/svm/relative-weight-norm.test.ts.
+    assert.equal(NO_SIGNAL_RELATIVE_NORM, 1e-6);
+  });
+
+  it('chance-level CV alone is not no signal: a real direction with 3 errors keeps its status and ranks held-out failures', () => {
+    // A planted failure direction, 3 errors among 40 validation samples: 2-fold CV cannot beat 0.5
+    // balanced accuracy at any C, yet the direction refit on all 40 ranks held-out failures well.
+    const d = 32;
+    const rng = new Random(9);
+    const u = Float64Array.from({ length: d }, () => rng.normal());
+    const nu = Math.hypot(...u);
+    const make = (m: number, mErr: number) => {
+      const data = new Float32Array(m * d);
+      const preds = new Int32Array(m);
+      for (let i = 0; i < m; i++) {
+        const err = i < mErr;
+        preds[i] = err ? 1 : 0;
+        for (let j = 0; j < d; j++) data[i * d + j] = rng.normal() + (err ? (2 * u[j]) / nu : 0);
+      }
+      return { latents: { data, rows: m, cols: d }, labels: new Int32Array(m), preds, classNames: ['a', 'b'], ids: Array.from(preds, (_, i) => i), split: 'val' };
+    };
+    const val = make(40, 3);
+    const test = make(1000, 100);
+    const dirs = new FailureDirections({ seed: 0 }).fit(val);
+    const row = dirs.classSummary_.objects()[0] as any;
+    assert.ok(row.cvBalancedAccuracy <= 0.5, `CV balanced accuracy ${row.cvBalancedAccuracy}`);
+    assert.equal(row.status, 'ok');
+    const s = dirs.scores(test).array('score') as Float64Array;
+    const a = auroc(Array.from(s, (v) => -v), Array.from(test.preds));
+    assert.ok(a > 0.75, `held-out AUROC ${a}`);
   });
 });

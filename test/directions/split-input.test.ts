@@ -74,11 +74,20 @@ describe('splitInput', () => {
     assert.deepEqual(Array.from(v.preds), Array.from(S.val.preds));
     assert.equal(v.ids[0], 'val-0');
     assert.throws(() => splitInput(both, S.val.latents), /holds several splits \(test, val\); pass \{ split: '<name>' \}/);
-    assert.throws(() => splitInput(both, S.val.latents, { split: 'train' }), /no rows of split 'train' \(splits: test, val\)/);
+    assert.throws(() => splitInput(both, S.val.latents, { split: 'train' }), /no rows of split 'train' \(splits: 'test', 'val'\)/);
     // A table without names needs the vocabulary.
     const bare = predTable(test, S.test.preds, S.test.confidences);
     assert.throws(() => splitInput(bare, S.test.latents), /carries no class names.*pass \{ classNames \}/);
     assert.deepEqual(splitInput(bare, S.test.latents, { classNames: names }).classNames, names);
+  });
+
+  it("takes the split's own rows from a predictions table holding several splits", () => {
+    const val = dataset(S.val.labels, 'val');
+    const both = predTable(test, S.test.preds, S.test.confidences).concat(predTable(val, S.val.preds, S.val.confidences));
+    const v = splitInput(val, S.val.latents, both);
+    assert.deepEqual(Array.from(v.preds), Array.from(S.val.preds));
+    const noSplits = predTable(test, S.test.preds, S.test.confidences).derive({ split: () => '' });
+    assert.throws(() => splitInput(noSplits, S.test.latents, { split: 'test', classNames: names }), /names no splits \(its file has no 'split' column\).*one table per split/);
   });
 
   it('refuses mismatched vocabularies and ids out of range, naming both sides', () => {
@@ -164,6 +173,11 @@ describe('classSamples and the table views', () => {
     assert.equal(classSamples(dirs, hardest(scores, { classId: 0, k: 5 })).scores.length, 5);
     assert.throws(() => hardest(scores, { classId: 'plane' }), /no class named 'plane' \(classes: cat, dog, ship, truck\)/);
     assert.throws(() => hardest(scores, { k: 0 }), /k must be a positive integer/);
+  });
+
+  it('hardest / easiest say when a class has no direction, instead of returning nothing', () => {
+    assert.throws(() => hardest(scores, { classId: 'truck' }), /hardest: class 3 \('truck'\) has no direction \(every score is NaN; dirs\.classSummary_ says why/);
+    assert.throws(() => easiest(ofClass(scores, 0), { classId: 1 }), /the table has no rows of class 1 \('dog'\)/);
   });
 
   it('errors name the class and why', () => {

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ImageDataset } from '../../src/data';
 import { buildClassifier, ensureBackend, onnxRuntimeStatus, predictArrays } from '../../src/model';
 import { modelEncoder } from '../../src/embed';
-import { ProtoWriter } from '../../src/model/onnx/proto';
+import { onnx, withExtraOutputs } from '../../src/model/onnx/proto';
+import { exportOnnx } from '../../src/model/onnx/export';
 
 function randomImages(n: number, h: number, w: number, c: number, seed: number): ImageDataset {
   let s = seed >>> 0;
@@ -38,9 +39,26 @@ describe('embed: ONNX Runtime export', function () {
     await ensureBackend();
   });
 
-  it('writes protobuf varints and fields byte-exactly', () => {
-    const w = new ProtoWriter().int(1, 300).string(2, 'hi').float(3, 1);
-    assert.deepEqual(Array.from(w.finish()), [0x08, 0xac, 0x02, 0x12, 0x02, 0x68, 0x69, 0x1d, 0x00, 0x00, 0x80, 0x3f]);
+  it('writes a ModelProto that the onnx-proto classes decode: opset 17, uint8 pixels in, embedding out, raw float weights', () => {
+    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 3, 1] }), tf.layers.dense({ units: 4, name: 'emb' })] });
+    const m = onnx.ModelProto.decode(exportOnnx(model, { layer: 'emb', scale: 1 / 255, offset: 0 }));
+    assert.equal(Number(m.irVersion), 8);
+    assert.deepEqual(m.opsetImport.map((o) => [o.domain, Number(o.version)]), [['', 17]]);
+    const g = m.graph as onnx.GraphProto;
+    assert.equal(g.input[0].name, 'pixels');
+    assert.equal(g.input[0].type!.tensorType!.elemType, onnx.TensorProto.DataType.UINT8);
+    assert.deepEqual(g.input[0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue)), ['N', 2, 3, 1]);
+    assert.equal(g.output[0].name, 'embedding');
+    assert.deepEqual(g.node.map((n) => n.opType), ['Cast', 'Mul', 'Flatten', 'Gemm', 'Identity']);
+    const w = g.initializer.find((t) => (t.dims ?? []).map(Number).join('x') === '6x4')!;
+    const expected = model.getLayer('emb').getWeights()[0].dataSync();
+    const raw = w.rawData!;
+    assert.deepEqual(Array.from(new Float32Array(Uint8Array.from(raw).buffer)), Array.from(expected));
+    // Extra graph outputs: decoded, added, re-encoded; nothing else changes.
+    const patched = onnx.ModelProto.decode(withExtraOutputs(m, [{ name: 'cast_0' }]));
+    assert.deepEqual((patched.graph as onnx.GraphProto).output.map((o) => o.name), ['embedding', 'cast_0']);
+    assert.equal((patched.graph as onnx.GraphProto).node.length, 5);
+    assert.deepEqual(Array.from((patched.graph as onnx.GraphProto).initializer[1].rawData!), Array.from(g.initializer[1].rawData!));
   });
 
   it('matches tfjs on convolutions (strides 1 and 2, same and valid), depthwise, pooling, batch norm and dense layers', async () => {

@@ -92,6 +92,11 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
     const slider = figures.find((f) => f.layout.sliders?.length);
     assert.ok(slider, 'the C slider figure');
     assert.equal(slider.data.filter((t) => t.type === 'table').length, 7, 'one ranking table per C of the grid');
+    // Section 8: the live panel (its widgets, histogram, table and strip of the hardest) with the precomputed slider as its fallback.
+    assert.ok(d.some((x) => 'application/vnd.jupyter.widget-view+json' in x), "the live panel's widgets");
+    assert.ok(d.some((x) => join(x['text/html']).includes('class="fd-c-slider-table"')), "the panel's table of the hardest");
+    assert.ok(d.some((x) => join(x['text/html']).includes('class="fd-c-slider-strip"')), "the panel's strip of the hardest");
+    assert.ok(d.some((x) => isFigure(x) && join(x['text/html']).includes('class="fd-c-slider-fallback"')), 'the precomputed slider, as the fallback');
     assert.ok(d.filter(isStrip).length >= 6, 'example strips and hardest / easiest strips');
     const text = d.map((x) => join(x['text/plain'])).join('\n');
     assert.match(text, /group\s+images\s+accuracy/, 'test accuracy by group');
@@ -112,6 +117,11 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
     assert.match(out03, /train 2000, val 1000, test 1000 images/);
     assert.match(out03, /reloaded scores identical: true/);
     assert.match(out03, /classes coat, pullover, shirt, t-shirt; splits val, test; features 64-d/);
+    // C: the committed PyTorch model through ONNX Runtime, captions from precomputed text embeddings
+    assert.match(out03, /fashion-tops-resnet\.onnx: input 'input' 1x28x28; trained 3 epochs/);
+    assert.match(out03, /embedding: '\/Flatten_output_0', 64-d/);
+    assert.match(out03, /"a photo of a [^"]+": accuracy \d+% on its 25 nearest test shirts, \d+% on all test shirts/);
+    assert.match(out03, /kept \d+ of \d+ words; dropped \d+: .*\(unknown to joint-encoder/);
   });
 
   it('every Plotly figure has a PNG drawn by plotly.js at export, stored once (not in the HTML)', async () => {
@@ -122,7 +132,8 @@ describe('notebooks: 01-03 tutorials, executed headless and opened in Chromium',
       assert.equal(r.pngs?.figures, found.length, `${name}: the runner's report counts every figure`);
       pngs.set(name, found);
     }
-    assert.equal(pngs.get('01-colored-mnist')!.length, 8, '01 has 8 figures');
+    // Eight figures plus the live C slider panel's histogram (the precomputed slider is the panel's fallback).
+    assert.equal(pngs.get('01-colored-mnist')!.length, 9, '01 has 9 figures');
   });
 
   it("01: the two-panel score histogram's PNG has two panels, where plotly's layout puts them", async () => {

@@ -40,6 +40,18 @@ describe('viz/plotly-embed in headless Chromium', function () {
     assert.match(r.plotlyStatus, /^plotly\.js \d+\.\d+\.\d+ ready/);
   });
 
+  it('Figure.saveHtml writes a standalone offline page that draws the figure', async () => {
+    const fig = new Figure({ data: [{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], layout: { title: { text: 'saved & kept' } } });
+    const file = path.join(dir, 'saved.html');
+    fig.saveHtml(file);
+    const text = fs.readFileSync(file, 'utf8');
+    assert.match(text, /^<!DOCTYPE html>/);
+    assert.match(text, /<title>Figure\(&quot;saved &amp; kept&quot;, bar\[2\]\)<\/title>/);
+    const r = await checkInChromium(file, { browser });
+    assert.equal(r.figures, 1);
+    assert.equal(r.drawn, 1, JSON.stringify(r));
+  });
+
   it('fails on a JavaScript error on the page, naming it', async () => {
     const bad = new Figure({ data: [{ type: 'bar', x: ['a'], y: [1] }], layout: { title: 'fine' } });
     const file = page(`${plotlyLoaderHtml()}${html(bad)}<script>setTimeout(function () { null.boom(); }, 10);</script><script>console.error('something broke');</script>`);

@@ -108,7 +108,7 @@ describe('projectionPlot', () => {
     assert.equal(drawProjection({ scores, latents, direction, correct }, { boundary: false }).layout.shapes, undefined);
   });
   it('colours by group with crosses for wrong samples; webgl above the threshold', () => {
-    const fig = drawProjection({ scores, latents, direction, correct, ids, groups }, { colorBy: 'group', webglAbove: 100 });
+    const fig = drawProjection({ scores, latents, direction, correct, ids, groups }, { color: 'group', webglAbove: 100 });
     assert.deepEqual(fig.data.map((t) => t.name), ['majority', 'minority']);
     assert.ok(fig.data.every((t) => t.type === 'scattergl'));
     const symbols = (fig.data[1].marker as { symbol: string[] }).symbol;
@@ -139,7 +139,7 @@ describe('projectionPlot(dirs, scores)', () => {
   const scores = dirs.scores(inputOf(S.test, 'test', names, { groups }));
 
   it("draws a class's rows of a scores table: x = its SVM score, hover from the table's columns", () => {
-    const fig = projectionPlot(dirs, scores, { classId: 'b', colorBy: 'group' });
+    const fig = projectionPlot(dirs, scores, { classId: 'b', color: 'group' });
     const rows = (scores.objects() as any[]).filter((r) => r.label === 1);
     const xs = fig.data.flatMap((t) => t.x as number[]);
     assert.equal(xs.length, rows.length);
@@ -153,6 +153,6 @@ describe('projectionPlot(dirs, scores)', () => {
     assert.equal(few.data.flatMap((t) => t.x as number[]).length, 20);
     assert.throws(() => projectionPlot(dirs, scores), /holds 4 classes; pass classId/);
     assert.throws(() => projectionPlot(dirs, scores, { classId: 3 }), /class 3 \('d'\) has no direction/);
-    assert.throws(() => projectionPlot(dirs, scores, { classId: 0, colorBy: 'subgroup' }), /no 'subgroup' column/);
+    assert.throws(() => projectionPlot(dirs, scores, { classId: 0, color: 'subgroup' }), /no 'subgroup' column/);
   });
 });

@@ -10,10 +10,10 @@
  * layers (identity); a model with anything else (or with branches) is reported as unsupported.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ProtoWriter } from './proto';
+import { DT, encodeModel, onnx, valueInfo } from './proto';
 
-const FLOAT = 1;
-const UINT8 = 2;
+const FLOAT = DT.FLOAT;
+const UINT8 = DT.UINT8;
 
 /**
  * Thrown when a model cannot be expressed in ONNX by this exporter; the message names the layer.
@@ -46,8 +46,8 @@ interface Attr {
 }
 
 class GraphBuilder {
-  nodes: ProtoWriter[] = [];
-  inits: ProtoWriter[] = [];
+  nodes: onnx.INodeProto[] = [];
+  inits: onnx.ITensorProto[] = [];
   private n = 0;
 
   fresh(prefix: string): string {
@@ -56,40 +56,20 @@ class GraphBuilder {
 
   node(op: string, inputs: string[], attrs: Attr[] = [], out?: string): string {
     const output = out ?? this.fresh(op.toLowerCase());
-    const w = new ProtoWriter();
-    for (const i of inputs) w.string(1, i);
-    w.string(2, output);
-    w.string(3, output);
-    w.string(4, op);
-    for (const a of attrs) {
-      const aw = new ProtoWriter().string(1, a.name);
-      if (a.i !== undefined) aw.int(20, 2).int(3, a.i);
-      else if (a.f !== undefined) aw.int(20, 1).float(2, a.f);
-      else if (a.ints) {
-        aw.int(20, 7);
-        for (const v of a.ints) aw.int(8, v);
-      }
-      w.message(5, aw);
-    }
-    this.nodes.push(w);
+    const attribute: onnx.IAttributeProto[] = attrs.map((a) => {
+      if (a.i !== undefined) return { name: a.name, type: onnx.AttributeProto.AttributeType.INT, i: a.i };
+      if (a.f !== undefined) return { name: a.name, type: onnx.AttributeProto.AttributeType.FLOAT, f: a.f };
+      return { name: a.name, type: onnx.AttributeProto.AttributeType.INTS, ints: a.ints ?? [] };
+    });
+    this.nodes.push({ input: inputs, output: [output], name: output, opType: op, attribute });
     return output;
   }
 
   floatInit(prefix: string, dims: number[], data: Float32Array): string {
     const name = this.fresh(prefix);
-    const w = new ProtoWriter();
-    for (const d of dims) w.int(1, d);
-    w.int(2, FLOAT).string(8, name).bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    this.inits.push(w);
+    this.inits.push({ dims, dataType: FLOAT, name, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
   }
-}
-
-function valueInfo(name: string, elemType: number, dims: Array<number | string>): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of dims) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
-  const tensorType = new ProtoWriter().int(1, elemType).message(2, shape);
-  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
 }
 
 function toNchw(g: GraphBuilder, v: Value): Value {
@@ -323,17 +303,16 @@ export function exportOnnx(model: tf.LayersModel, opts: OnnxExportOptions): Uint
     out = { name: g.node('Flatten', [out.name], [{ name: 'axis', i: 1 }]), layout: 'flat', shape: [out.shape.reduce((a, b) => a * b, 1)] };
   }
   g.node('Identity', [out.name], [], 'embedding');
-  const graph = new ProtoWriter();
-  for (const n of g.nodes) graph.message(1, n);
-  graph.string(2, 'failure_directions_embedding');
-  for (const t of g.inits) graph.message(5, t);
-  graph.message(11, valueInfo('pixels', UINT8, ['N', H, W, C]));
-  graph.message(12, valueInfo('embedding', FLOAT, ['N', out.shape[0]]));
-  const modelProto = new ProtoWriter()
-    .int(1, 8)
-    .string(2, 'failure-directions')
-    .message(7, graph)
-    .message(8, new ProtoWriter().string(1, '').int(2, 17));
-  return modelProto.finish();
+  return encodeModel({
+    irVersion: 8,
+    producerName: 'failure-directions',
+    graph: {
+      node: g.nodes,
+      name: 'failure_directions_embedding',
+      initializer: g.inits,
+      input: [valueInfo('pixels', UINT8, ['N', H, W, C])],
+      output: [valueInfo('embedding', FLOAT, ['N', out.shape[0]])],
+    },
+    opsetImport: [{ domain: '', version: 17 }],
+  });
 }
-

@@ -1,0 +1,16 @@
+export { clipRetrievalFolder, npyShards, describeSource } from './sources';
+export type { StreamSource, StreamShard, SourceOptions, ClipRetrievalOptions, NpyShardsOptions, ColumnNames, PredictionsTableSpec } from './sources';
+export { scoreShards, SCORES_FORMAT } from './score-shards';
+export type { ScoreShardsOptions, ScoreShardsResult, ScoresManifest } from './score-shards';
+export { scoresDb, ScoresDb } from './scores-db';
+export type { ScoresDbOptions, ScoresCoverage, TopRowsOptions, HistogramOptions } from './scores-db';
+export { streamModel } from './model';
+export type { DirectionsModel, StreamModel } from './model';
+export { rowScorer } from './score-kernel';
+export type { ScoreParams, RowScorer, RowKind } from './score-kernel';
+export { BoundedHeap, ClassTopK } from './top-k';
+export type { TopKEntry } from './top-k';
+export { openDuck, DuckSession } from './duckdb';
+export type { DuckOptions } from './duckdb';
+export { selectFromPoolStream, retrieveByCaptionStream } from './pool';
+export type { SelectFromPoolStreamOptions, StreamedPoolSelection, RetrieveByCaptionStreamOptions, StreamedCaptionRetrieval } from './pool';

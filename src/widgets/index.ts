@@ -1,0 +1,18 @@
+export { Widget, DOMWidget, Layout, Style, widgetProtocol, errorContent, NoWidgetKernelError, WIDGET_MODULES, WIDGET_PROTOCOL_2_VERSION } from './widget';
+export type { WidgetProtocol, WidgetChange, WidgetObserver, WidgetOptions, DOMWidgetOptions, LayoutProps, ErrorSink, ModelSpec, WidgetModule } from './widget';
+export { IntSlider, FloatSlider, FloatLogSlider } from './slider';
+export type { SliderOptions, FloatLogSliderOptions } from './slider';
+export { Dropdown } from './dropdown';
+export type { DropdownOptions, DropdownOption } from './dropdown';
+export { HTML, Label } from './html';
+export type { TextWidgetOptions } from './html';
+export { Output } from './output';
+export type { OutputRecord } from './output';
+export { HBox, VBox } from './box';
+export type { BoxOptions } from './box';
+export { Comm, CommManager, KernelInterruptedError, isInterrupt } from './comm';
+export type { CommMessage, CommHandler, CommTransport, CommTargetHandler, CommErrorHandler } from './comm';
+export { kernelHost, installKernelHost } from './kernel-host';
+export type { KernelHost, WidgetFrontend } from './kernel-host';
+export { cSliderPanel, CSliderPanel } from './c-slider-panel';
+export type { CSliderPanelOptions, CSliderPanelView } from './c-slider-panel';
