@@ -242,6 +242,15 @@ export function renderMarkdown(report: ScienceReport): string {
       ` (${String(report.environment.backend ?? '?')} backend, ${String(report.environment.cores ?? '?')} cores, commit ${String(report.environment.commit ?? '?')}).`,
     '',
   );
+  const parts = report.environment.parts as Array<{ commit: string | null; generatedAt: string; settings: string[]; totalSeconds: number }> | undefined;
+  if (parts?.length) {
+    push(
+      `Assembled with \`--merge\` from ${parts.length} runs of disjoint settings: ` +
+        parts.map((p) => `${p.settings.join(', ')} (commit ${p.commit ?? '?'}, ${p.generatedAt.slice(0, 16).replace('T', ' ')}, ${(p.totalSeconds / 60).toFixed(1)} min)`).join('; ') +
+        '.',
+      '',
+    );
+  }
   push(
     'Rankings compared (lowest first = most suspicious): **SVM** = failure direction decision value; ' +
       '**Domino (matched)** = probability of the Domino slice (per class, fit on val) that best recovers the target on val, chosen with val ground truth as Domino is evaluated in its paper; ' +

@@ -1,5 +1,6 @@
 /**
  * `npm run bench:science [-- --quick] [-- --seeds N] [-- --only NAME] [-- --out DIR] [-- --render FILE.json]`
+ *   `[-- --merge OUT.json IN.json...]`
  *
  * The paper's claims against the peers a user would otherwise pick, on real data, in both spaces:
  * for each setting (coloredMnist at three train correlations, hiddenSubclass, and the two harder
@@ -41,6 +42,8 @@ interface Args {
   quick: boolean;
   /** Re-aggregate and re-render an existing results file instead of running. */
   render?: string;
+  /** Assemble one report from runs of disjoint settings (`--only`, or a `.partial.json` kept by an interrupted run). */
+  merge?: { out: string; inputs: string[] };
   seeds?: number;
   only?: string;
   out: string;
@@ -55,7 +58,12 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--only') a.only = argv[++i];
     else if (v === '--out') a.out = path.resolve(argv[++i]);
     else if (v === '--render') a.render = path.resolve(argv[++i]);
-    else throw new Error(`bench:science: unknown argument ${v} (use --quick, --seeds N, --only NAME, --out DIR, --render FILE.json)`);
+    else if (v === '--merge') {
+      const files = argv.slice(i + 1).filter((x) => !x.startsWith('--'));
+      if (files.length < 2) throw new Error('bench:science: --merge needs OUT.json and at least one IN.json');
+      a.merge = { out: path.resolve(files[0]), inputs: files.slice(1).map((x) => path.resolve(x)) };
+      i += files.length;
+    }    else throw new Error(`bench:science: unknown argument ${v} (use --quick, --seeds N, --only NAME, --out DIR, --render FILE.json, --merge OUT.json IN.json...)`);
   }
   if (a.seeds !== undefined && !(Number.isInteger(a.seeds) && a.seeds > 0)) throw new Error(`bench:science: --seeds must be a positive integer`);
   return a;
@@ -140,9 +148,71 @@ function render(file: string): void {
   console.log(md);
 }
 
+/**
+ * `--merge OUT.json IN.json...`: one report from runs of disjoint settings — `--only` runs done in
+ * parallel or one after another, or the `.partial.json` an interrupted run kept. Settings keep the
+ * grid's order; a setting present twice, or runs of different modes or seed counts, are refused.
+ * Each part's commit, date and time are kept under `environment.parts`, so the report says how it
+ * was assembled; the summaries are recomputed from the stored runs.
+ */
+function merge(out: string, inputs: string[]): void {
+  const reports = inputs.map((file) => {
+    if (!fs.existsSync(file)) throw new Error(`bench:science --merge: ${file} does not exist`);
+    return { file, report: JSON.parse(fs.readFileSync(file, 'utf8')) as ScienceReport };
+  });
+  const modes = new Set(reports.map((r) => r.report.mode));
+  if (modes.size !== 1) throw new Error(`bench:science --merge: the inputs mix modes (${[...modes].join(', ')})`);
+  const mode = reports[0].report.mode;
+  const seen = new Map<string, string>();
+  const settingsByName = new Map<string, SettingResult>();
+  for (const { file, report } of reports) {
+    for (const s of report.settings) {
+      const before = seen.get(s.name);
+      if (before) throw new Error(`bench:science --merge: setting '${s.name}' is in both ${before} and ${file}`);
+      seen.set(s.name, file);
+      settingsByName.set(s.name, s);
+    }
+  }
+  const seedCounts = new Set([...settingsByName.values()].map((s) => s.runs.length));
+  if (seedCounts.size !== 1) throw new Error(`bench:science --merge: settings were run with different numbers of seeds (${[...seedCounts].join(', ')})`);
+  const grid = settings(mode === 'quick');
+  const order = (name: string) => {
+    const i = grid.findIndex((g) => g.name === name);
+    return i < 0 ? grid.length : i;
+  };
+  const merged = [...settingsByName.values()].sort((a, b) => order(a.name) - order(b.name));
+  for (const s of merged) s.summary = aggregate(s.runs);
+  const complete = reports.map((r) => r.report).filter((r) => r.environment.backend !== undefined);
+  const commits = [...new Set(reports.map((r) => String(r.report.environment.commit ?? '?')))];
+  const report: ScienceReport = {
+    mode,
+    generatedAt: reports.map((r) => r.report.generatedAt).sort().at(-1)!,
+    environment: {
+      ...(complete.at(-1)?.environment ?? {}),
+      commit: commits.join(' + '),
+      parts: reports.map(({ file, report: r }) => ({ file: path.basename(file), commit: r.environment.commit ?? null, generatedAt: r.generatedAt, settings: r.settings.map((s) => s.name), totalSeconds: r.totalSeconds })),
+    },
+    config: {
+      seeds: [...seedCounts][0],
+      settings: merged.map((s) => {
+        const g = grid.find((x) => x.name === s.name);
+        return { name: s.name, dataset: s.dataset, params: s.params, experiment: g?.experiment ?? null, hard: !!s.hard };
+      }),
+    },
+    settings: merged,
+    totalSeconds: reports.reduce((a, r) => a + r.report.totalSeconds, 0),
+    totalCpuSeconds: merged.every((s) => s.cpuSeconds !== undefined) ? merged.reduce((a, s) => a + (s.cpuSeconds ?? 0), 0) : undefined,
+  };
+  const md = renderMarkdown(report);
+  writeFileAtomic(out, Buffer.from(JSON.stringify(report, null, 1)));
+  writeFileAtomic(out.replace(/\.json$/, '.md'), Buffer.from(md));
+  console.error(`[science] merged ${merged.length} settings from ${inputs.length} files into ${out}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.render) return render(args.render);
+  if (args.merge) return merge(args.merge.out, args.merge.inputs);
   const nSeeds = args.seeds ?? (args.quick ? 1 : 5);
   const grid = settings(args.quick).filter((s) => !args.only || s.name.includes(args.only));
   if (grid.length === 0) throw new Error(`bench:science: no setting matches --only ${args.only}`);
