@@ -39,6 +39,56 @@ export interface ScienceReport {
   totalCpuSeconds?: number;
 }
 
+/**
+ * One report from runs of disjoint settings: `--only` runs done in parallel or one after another, or
+ * the `.partial.json` an interrupted run kept (`npm run bench:science -- --merge OUT.json IN.json...`).
+ * Settings follow `grid`'s order (unknown names last); a setting present twice, runs of different
+ * modes or different seed counts are refused. Each part's commit, date and wall time are kept under
+ * `environment.parts`, so the report says how it was assembled; summaries are recomputed from the runs.
+ */
+export function mergeReports(parts: Array<{ name: string; report: ScienceReport }>, grid: Array<{ name: string; experiment?: unknown }>): ScienceReport {
+  if (parts.length === 0) throw new Error('bench:science --merge: no input reports');
+  const modes = new Set(parts.map((p) => p.report.mode));
+  if (modes.size !== 1) throw new Error(`bench:science --merge: the inputs mix modes (${[...modes].join(', ')})`);
+  const from = new Map<string, string>();
+  const byName = new Map<string, SettingResult>();
+  for (const { name, report } of parts) {
+    for (const s of report.settings) {
+      const before = from.get(s.name);
+      if (before !== undefined) throw new Error(`bench:science --merge: setting '${s.name}' is in both ${before} and ${name}`);
+      from.set(s.name, name);
+      byName.set(s.name, s);
+    }
+  }
+  const seedCounts = new Set([...byName.values()].map((s) => s.runs.length));
+  if (seedCounts.size > 1) throw new Error(`bench:science --merge: settings were run with different numbers of seeds (${[...seedCounts].join(', ')})`);
+  const order = (n: string) => {
+    const i = grid.findIndex((g) => g.name === n);
+    return i < 0 ? grid.length : i;
+  };
+  const settings = [...byName.values()].sort((a, b) => order(a.name) - order(b.name));
+  for (const s of settings) s.summary = aggregate(s.runs);
+  // A complete run records its environment in full; a partial file only its commit.
+  const complete = parts.filter((p) => p.report.environment.backend !== undefined);
+  const commits = [...new Set(parts.map((p) => String(p.report.environment.commit ?? '?')))];
+  return {
+    mode: parts[0].report.mode,
+    generatedAt: parts.map((p) => p.report.generatedAt).sort().at(-1)!,
+    environment: {
+      ...(complete.at(-1)?.report.environment ?? {}),
+      commit: commits.join(' + '),
+      parts: parts.map(({ name, report }) => ({ file: name, commit: report.environment.commit ?? null, generatedAt: report.generatedAt, settings: report.settings.map((s) => s.name), totalSeconds: report.totalSeconds })),
+    },
+    config: {
+      seeds: [...seedCounts][0] ?? 0,
+      settings: settings.map((s) => ({ name: s.name, dataset: s.dataset, params: s.params, experiment: grid.find((g) => g.name === s.name)?.experiment ?? null, hard: !!s.hard })),
+    },
+    settings,
+    totalSeconds: parts.reduce((a, p) => a + p.report.totalSeconds, 0),
+    totalCpuSeconds: settings.every((s) => s.cpuSeconds !== undefined) ? settings.reduce((a, s) => a + (s.cpuSeconds ?? 0), 0) : undefined,
+  };
+}
+
 const BASELINES = ['confidence', 'maxSoftmax', 'entropy', 'random'] as const;
 const SPACE_METHODS = ['svm', 'domino', 'dominoTop'] as const;
 const METHOD_LABEL: Record<string, string> = {

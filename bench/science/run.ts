@@ -25,7 +25,7 @@ import { writeFileAtomic } from '../../src/util/fs-atomic';
 import { jointEncoder } from '../../src/embed';
 import { interventionExperiment, type InterventionExperimentOptions, type InterventionResult } from '../../src/experiments/intervention-experiment';
 import { backendName, ensureBackend } from '../../src/model';
-import { aggregate, renderMarkdown, type ScienceReport, type SettingResult } from './report';
+import { aggregate, mergeReports, renderMarkdown, type ScienceReport, type SettingResult } from './report';
 
 type Dataset = 'coloredMnist' | 'hiddenSubclass' | 'spuriousAttribute' | 'rareSubclass';
 
@@ -149,64 +149,18 @@ function render(file: string): void {
 }
 
 /**
- * `--merge OUT.json IN.json...`: one report from runs of disjoint settings — `--only` runs done in
- * parallel or one after another, or the `.partial.json` an interrupted run kept. Settings keep the
- * grid's order; a setting present twice, or runs of different modes or seed counts, are refused.
- * Each part's commit, date and time are kept under `environment.parts`, so the report says how it
- * was assembled; the summaries are recomputed from the stored runs.
+ * `--merge OUT.json IN.json...`: one report from runs of disjoint settings (see `mergeReports`).
  */
 function merge(out: string, inputs: string[]): void {
-  const reports = inputs.map((file) => {
+  const parts = inputs.map((file) => {
     if (!fs.existsSync(file)) throw new Error(`bench:science --merge: ${file} does not exist`);
-    return { file, report: JSON.parse(fs.readFileSync(file, 'utf8')) as ScienceReport };
+    return { name: path.basename(file), report: JSON.parse(fs.readFileSync(file, 'utf8')) as ScienceReport };
   });
-  const modes = new Set(reports.map((r) => r.report.mode));
-  if (modes.size !== 1) throw new Error(`bench:science --merge: the inputs mix modes (${[...modes].join(', ')})`);
-  const mode = reports[0].report.mode;
-  const seen = new Map<string, string>();
-  const settingsByName = new Map<string, SettingResult>();
-  for (const { file, report } of reports) {
-    for (const s of report.settings) {
-      const before = seen.get(s.name);
-      if (before) throw new Error(`bench:science --merge: setting '${s.name}' is in both ${before} and ${file}`);
-      seen.set(s.name, file);
-      settingsByName.set(s.name, s);
-    }
-  }
-  const seedCounts = new Set([...settingsByName.values()].map((s) => s.runs.length));
-  if (seedCounts.size !== 1) throw new Error(`bench:science --merge: settings were run with different numbers of seeds (${[...seedCounts].join(', ')})`);
-  const grid = settings(mode === 'quick');
-  const order = (name: string) => {
-    const i = grid.findIndex((g) => g.name === name);
-    return i < 0 ? grid.length : i;
-  };
-  const merged = [...settingsByName.values()].sort((a, b) => order(a.name) - order(b.name));
-  for (const s of merged) s.summary = aggregate(s.runs);
-  const complete = reports.map((r) => r.report).filter((r) => r.environment.backend !== undefined);
-  const commits = [...new Set(reports.map((r) => String(r.report.environment.commit ?? '?')))];
-  const report: ScienceReport = {
-    mode,
-    generatedAt: reports.map((r) => r.report.generatedAt).sort().at(-1)!,
-    environment: {
-      ...(complete.at(-1)?.environment ?? {}),
-      commit: commits.join(' + '),
-      parts: reports.map(({ file, report: r }) => ({ file: path.basename(file), commit: r.environment.commit ?? null, generatedAt: r.generatedAt, settings: r.settings.map((s) => s.name), totalSeconds: r.totalSeconds })),
-    },
-    config: {
-      seeds: [...seedCounts][0],
-      settings: merged.map((s) => {
-        const g = grid.find((x) => x.name === s.name);
-        return { name: s.name, dataset: s.dataset, params: s.params, experiment: g?.experiment ?? null, hard: !!s.hard };
-      }),
-    },
-    settings: merged,
-    totalSeconds: reports.reduce((a, r) => a + r.report.totalSeconds, 0),
-    totalCpuSeconds: merged.every((s) => s.cpuSeconds !== undefined) ? merged.reduce((a, s) => a + (s.cpuSeconds ?? 0), 0) : undefined,
-  };
-  const md = renderMarkdown(report);
+  const grid = settings(parts[0].report.mode === 'quick');
+  const report = mergeReports(parts, grid.map((g) => ({ name: g.name, experiment: g.experiment })));
   writeFileAtomic(out, Buffer.from(JSON.stringify(report, null, 1)));
-  writeFileAtomic(out.replace(/\.json$/, '.md'), Buffer.from(md));
-  console.error(`[science] merged ${merged.length} settings from ${inputs.length} files into ${out}`);
+  writeFileAtomic(out.replace(/\.json$/, '.md'), Buffer.from(renderMarkdown(report)));
+  console.error(`[science] merged ${report.settings.length} settings from ${inputs.length} files into ${out}`);
 }
 
 async function main(): Promise<void> {

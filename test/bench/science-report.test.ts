@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { InterventionResult } from '../../src/experiments/intervention-experiment';
-import { aggregate, flattenResult, fmt, renderMarkdown, verdict } from '../../bench/science/report';
+import { aggregate, flattenResult, fmt, mergeReports, renderMarkdown, verdict, type ScienceReport } from '../../bench/science/report';
 
 function run(seed: number, wg: number, svmAp = 0.8): InterventionResult {
   const acc = { accuracy: 0.9, minorityAccuracy: 0.5, majorityAccuracy: 0.95, worstGroupAccuracy: wg, worstGroup: '3/disagrees' };
@@ -84,6 +84,39 @@ describe('science report', () => {
     assert.ok(md.includes('**SVM** +0.300 ± 0.000'), 'verdict against Domino');
     assert.ok(md.includes('yes, every seed'), 'conditions checked');
     assert.ok(!md.includes('NaN'));
+  });
+});
+
+describe('science report: --merge', () => {
+  const setting = (name: string, seeds: number[], cpu?: number) => {
+    const runs = seeds.map((s) => run(s, 0.4));
+    return { name, dataset: 'coloredMnist', params: {}, seeds, summary: {}, runs, seconds: 10, cpuSeconds: cpu };
+  };
+  const partial = (settings: ReturnType<typeof setting>[], commit: string, at: string): ScienceReport => ({ mode: 'full', generatedAt: at, environment: { commit }, config: {}, settings, totalSeconds: 60 });
+  const grid = [{ name: 'a', experiment: { epochs: 5 } }, { name: 'b' }, { name: 'c' }];
+
+  it('joins disjoint settings in the grid order, recomputes summaries and records each part', () => {
+    const p1 = partial([setting('c', [0, 1], 5)], 'abc', '2026-01-02T00:00:00Z');
+    const p2 = { ...partial([setting('a', [0, 1], 7), setting('b', [0, 1], 1)], 'def', '2026-01-01T00:00:00Z'), environment: { commit: 'def', backend: 'wasm', cores: 2 } };
+    const m = mergeReports([{ name: 'one.partial.json', report: p1 }, { name: 'two.json', report: p2 }], grid);
+    assert.deepEqual(m.settings.map((s) => s.name), ['a', 'b', 'c']);
+    assert.equal(m.environment.commit, 'abc + def');
+    assert.equal(m.environment.backend, 'wasm');
+    assert.equal(m.generatedAt, '2026-01-02T00:00:00Z');
+    assert.equal(m.totalSeconds, 120);
+    assert.equal(m.totalCpuSeconds, 13);
+    assert.deepEqual((m.environment.parts as Array<{ settings: string[] }>).map((p) => p.settings), [['c'], ['a', 'b']]);
+    assert.deepEqual((m.config.settings as Array<{ experiment: unknown }>)[0].experiment, { epochs: 5 });
+    assert.ok(Math.abs(m.settings[0].summary['base.worstGroupAccuracy'].mean - 0.4) < 1e-12);
+    assert.ok(renderMarkdown(m).includes('Assembled with `--merge` from 2 runs of disjoint settings: c (commit abc'));
+  });
+
+  it('refuses a setting present twice, mixed modes and different seed counts, naming them', () => {
+    const a = partial([setting('a', [0, 1])], 'x', '2026-01-01T00:00:00Z');
+    assert.throws(() => mergeReports([{ name: 'f1', report: a }, { name: 'f2', report: a }], grid), /setting 'a' is in both f1 and f2/);
+    assert.throws(() => mergeReports([{ name: 'f1', report: a }, { name: 'f2', report: { ...partial([setting('b', [0, 1])], 'x', 'y'), mode: 'quick' } }], grid), /mix modes \(full, quick\)/);
+    assert.throws(() => mergeReports([{ name: 'f1', report: a }, { name: 'f2', report: partial([setting('b', [0])], 'x', 'y') }], grid), /different numbers of seeds \(2, 1\)/);
+    assert.throws(() => mergeReports([], grid), /no input reports/);
   });
 });
 
