@@ -17,6 +17,11 @@ export { coloredMnist } from './data/colored-mnist';
 export type { ColoredMnistOptions, ColoredMnistSplits } from './data/colored-mnist';
 export { hiddenSubclass } from './data/hidden-subclass';
 export type { HiddenSubclassOptions, HiddenSubclassSplits } from './data/hidden-subclass';
+// Harder benchmarks: a minority under 10% of its class that the model gets partly right.
+export { spuriousAttribute } from './data/spurious-attribute';
+export type { SpuriousAttributeOptions, SpuriousAttributeSplits } from './data/spurious-attribute';
+export { rareSubclass } from './data/rare-subclass';
+export type { RareSubclassOptions, RareSubclassSplits } from './data/rare-subclass';
 export { imageFolder } from './data/image-folder';
 export { fromManifest } from './data/from-manifest';
 export type { ManifestReport } from './data/from-manifest';
@@ -76,6 +81,11 @@ export { captionCandidates, rankCaptions, retrieveByCaption, fillCaption, CAPTIO
 export { evaluateRanking } from './directions/evaluate-ranking';
 export { selectFromPool } from './directions/select-from-pool';
 export { upweight } from './directions/upweight';
+// The peers a ranking is compared with: Domino's slicer (Eyuboglu et al., ICLR 2022) and the
+// label-free uncertainty baselines. End-to-end experiments: the subpath `failure-directions/experiments`.
+export { DominoSlicer } from './directions/domino-slicer';
+export type { DominoSlicerOptions } from './directions/domino-slicer';
+export { maxSoftmax, predictionEntropy } from './directions/baselines';
 
 // generate/: synthetic hard images — a text-conditioned latent diffusion generator (the shipped
 // model, or any ImageGenerator), steered by failure directions at caption and direction level.

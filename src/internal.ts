@@ -12,6 +12,7 @@ export * from './directions';
 export * from './generate';
 export * from './metrics';
 export * from './viz';
+export * from './experiments';
 export * from './stream';
 export * from './widgets';
 // Two `Label`s: the metrics label type keeps the name here; the widget is `LabelWidget` (and `Label` at the root).

@@ -28,6 +28,8 @@ const PUBLIC = `
   auroc averagePrecision precisionAtKScore balancedAccuracy groupAccuracy worstGroupAccuracy
   Figure scoreHistogram projectionPlot cSweepPlot cSliderPlot precisionAtKPlot captionPlot imageStrip
   Matrix Random progress NotFittedError
+  DominoSlicer DominoSlicerOptions maxSoftmax predictionEntropy spuriousAttribute SpuriousAttributeOptions
+  SpuriousAttributeSplits rareSubclass RareSubclassOptions RareSubclassSplits
   clipRetrievalFolder npyShards scoreShards scoresDb selectFromPoolStream retrieveByCaptionStream StreamSource
   ScoreShardsOptions ScoreShardsResult ScoresDb
   onnxClassifier OnnxClassifier OnnxClassifierOptions imageTransform ImageTransformOptions onnxEncoder onnxTensors

@@ -138,9 +138,8 @@ export function hiddenSubclass(opts: HiddenSubclassOptions = {}): HiddenSubclass
   };
 }
 
-/** Maps Fashion-MNIST label -> superclass index (-1 if unused); throws naming the bad entry. */
-function validateSuperclasses(superclasses: Superclass[]): Int32Array {
-  const what = 'hiddenSubclass';
+/** Maps Fashion-MNIST label -> superclass index (-1 if unused); throws naming the bad entry (and `what`, the caller). */
+export function validateSuperclasses(superclasses: Superclass[], what = 'hiddenSubclass'): Int32Array {
   if (!Array.isArray(superclasses) || superclasses.length < 2) throw new RangeError(`${what}: superclasses must list at least two superclasses`);
   const superOf = new Int32Array(FASHION_MNIST_CLASSES.length).fill(-1);
   const names = new Set<string>();

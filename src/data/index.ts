@@ -16,4 +16,7 @@ export * from './image-folder';
 export * from './from-manifest';
 export * from './csv';
 export * from './predictions-csv';
+export * from './spurious-attribute';
+export * from './rare-subclass';
+export * from './render';
 export * from './class-vocabulary';

@@ -1,11 +1,15 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { Random } from '../util/random';
 import { auroc, averagePrecision, flagPrecisionRecall, precisionAtKScore } from '../metrics';
 import type { Mask } from '../metrics';
+import type { Matrix } from '../util/matrix';
+import { BASELINE_METHODS, baselineScores, type BaselineMethod } from './baselines';
 
-/** A ranking method: the SVM score, the model's confidence, or seeded random scores. */
-export type RankingMethod = 'svm' | 'confidence' | 'random';
+/**
+ * A ranking method: the SVM score, the model's true-class confidence, its maximum softmax
+ * probability, its prediction entropy, or seeded random scores.
+ */
+export type RankingMethod = 'svm' | BaselineMethod;
 
 /** Options for {@link evaluateRanking}. */
 export interface EvaluateRankingOptions {
@@ -21,8 +25,18 @@ export interface EvaluateRankingOptions {
    * Cannot be combined with `group`.
    */
   target?: string | Mask;
-  /** Baselines ranked next to the SVM (default `['confidence', 'random']`). */
-  baselines?: Array<Exclude<RankingMethod, 'svm'>>;
+  /**
+   * Baselines ranked next to the SVM (default `['confidence', 'random']`): `'confidence'` (the
+   * `confidence` column), `'maxSoftmax'` and `'entropy'` (need `probs`), `'random'`.
+   */
+  baselines?: BaselineMethod[];
+  /** The model's class probabilities, one row per table row (for `'maxSoftmax'` and `'entropy'`). */
+  probs?: Matrix;
+  /**
+   * Further rankings to evaluate next to the SVM, by name (one value per table row, lowest = most
+   * suspicious), e.g. `{ domino: minusSliceProbability }`. Their rows appear under that `method`.
+   */
+  rankings?: Record<string, ArrayLike<number>>;
   /** K values for the `precision@K` columns (default `[10, 50, 100]`). */
   ks?: number[];
   /** Seed of the random baseline's scores (default 0). */
@@ -99,8 +113,10 @@ function checkKs(ks: number[]): number[] {
 
 /**
  * How well each ranking method surfaces a target set, per class: the SVM score (`score` column)
- * against baselines (the model's `confidence`, and seeded random scores). For every method the
- * **lowest** value is the most suspicious, so a good method puts the target first.
+ * against baselines (the model's true-class `confidence`; the label-free maximum softmax probability
+ * and prediction entropy, from `probs`; seeded random scores) and any further `rankings` (e.g. a
+ * Domino slice's probability, negated). For every method the **lowest** value is the most
+ * suspicious, so a good method puts the target first.
  *
  * The target is, per row, membership of a ground-truth group (`group`), an explicit mask or boolean
  * column (`target`), or by default the model's errors (`correct == false`).
@@ -125,6 +141,9 @@ function checkKs(ks: number[]): number[] {
  * const scores = dirs.scores(testInput);             // Arquero table, one row per sample
  * fd.evaluateRanking(scores);                          // detecting errors, per class
  * fd.evaluateRanking(scores, { group: 'disagrees', ks: [10, 50], seed: 1 });
+ * // label-free baselines read the class probabilities; rankings of your own go by name
+ * const domino = new Float64Array(scores.numRows());   // e.g. minus each image's Domino slice probability
+ * fd.evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'], probs: testInput.probs, rankings: { domino } });
  * ```
  */
 export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOptions = {}): ColumnTable {
@@ -133,9 +152,13 @@ export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOption
   }
   const baselines = opts.baselines ?? ['confidence', 'random'];
   for (const b of baselines) {
-    if (b !== 'confidence' && b !== 'random') throw new RangeError(`evaluateRanking: unknown baseline '${String(b)}' (use 'confidence' or 'random')`);
+    if (!BASELINE_METHODS.includes(b)) throw new RangeError(`evaluateRanking: unknown baseline '${String(b)}' (use ${BASELINE_METHODS.map((m) => `'${m}'`).join(', ')})`);
   }
-  const methods: RankingMethod[] = ['svm', ...new Set(baselines)];
+  const extra = opts.rankings ?? {};
+  for (const name of Object.keys(extra)) {
+    if (name === 'svm' || (BASELINE_METHODS as readonly string[]).includes(name)) throw new RangeError(`evaluateRanking: rankings.${name} would shadow a built-in method; name it differently`);
+  }
+  const methods: string[] = ['svm', ...new Set(baselines), ...Object.keys(extra)];
   const ks = checkKs(opts.ks ?? [10, 50, 100]);
   const seed = opts.seed ?? 0;
   const n = scores.numRows();
@@ -143,17 +166,20 @@ export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOption
   const labels = numbers(column(scores, 'label', 'to split rows by class'), 'label');
   const classNames = scores.columnNames().includes('className') ? (scores.array('className') as ArrayLike<unknown>) : null;
   const mask = targetMask(scores, opts);
-  const methodScores: Record<RankingMethod, Float64Array | null> = {
-    svm: numbers(column(scores, 'score', 'for the SVM ranking'), 'score'),
-    confidence: methods.includes('confidence') ? numbers(column(scores, 'confidence', "for the 'confidence' baseline"), 'confidence') : null,
-    random: null,
-  };
-  if (methods.includes('random')) {
-    // One draw per row in table order, so a row's random score does not depend on other classes.
-    const rng = new Random(seed);
-    const r = new Float64Array(n);
-    for (let i = 0; i < n; i++) r[i] = rng.next();
-    methodScores.random = r;
+  const methodScores = new Map<string, Float64Array>();
+  methodScores.set('svm', numbers(column(scores, 'score', 'for the SVM ranking'), 'score'));
+  for (const b of baselines) {
+    if (b === 'confidence') methodScores.set(b, numbers(column(scores, 'confidence', "for the 'confidence' baseline"), 'confidence'));
+    else if (b === 'random') methodScores.set(b, baselineScores('random', { n, seed })); // one draw per row in table order
+    else {
+      if (!opts.probs) throw new TypeError(`evaluateRanking: baseline '${b}' needs probs (the model's class probabilities, one row per table row)`);
+      if (opts.probs.rows !== n) throw new RangeError(`evaluateRanking: probs has ${opts.probs.rows} rows but the table has ${n}`);
+      methodScores.set(b, baselineScores(b, { probs: opts.probs }));
+    }
+  }
+  for (const [name, values] of Object.entries(extra)) {
+    if (values == null || values.length !== n) throw new RangeError(`evaluateRanking: rankings.${name} has ${values?.length} values but the table has ${n} rows`);
+    methodScores.set(name, numbers(values as ArrayLike<unknown>, `rankings.${name}`));
   }
 
   const rowsOf = new Map<number, number[]>();
@@ -170,7 +196,7 @@ export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOption
   const metricNames = ['baseRate', 'auroc', 'ap', ...pk, 'flagPrecision', 'flagRecall'];
   const cols: Record<string, unknown[]> = { class: [], className: [], method: [], n: [], nTarget: [] };
   for (const m of metricNames) cols[m] = [];
-  const perMethod = new Map<RankingMethod, Array<Record<string, number | null>>>();
+  const perMethod = new Map<string, Array<Record<string, number | null>>>();
 
   for (const c of classes) {
     const rows = rowsOf.get(c)!;
@@ -178,7 +204,7 @@ export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOption
     const y = new Uint8Array(rows.length);
     for (let j = 0; j < rows.length; j++) y[j] = mask[rows[j]];
     for (const method of methods) {
-      const all = methodScores[method]!;
+      const all = methodScores.get(method)!;
       const s = new Float64Array(rows.length);
       for (let j = 0; j < rows.length; j++) s[j] = all[rows[j]];
       let kept = 0;

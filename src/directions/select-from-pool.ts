@@ -8,6 +8,7 @@ import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { assertMatrix, type Matrix } from '../util/matrix';
 import { Random } from '../util/random';
+import { baselineScores } from './baselines';
 
 /**
  * Anything that scores examples of known class along its failure direction (negative = failure side),
@@ -33,21 +34,34 @@ export interface SelectionPool {
    * probability of the example's labelled class). Needed for `'confidence'`.
    */
   confidences?: ArrayLike<number>;
+  /** The base model's class probabilities per example (n x classes). Needed for `'maxSoftmax'` and `'entropy'`. */
+  probs?: Matrix;
+  /**
+   * Further rankings by name, one value per example, lowest = hardest (e.g. `{ domino: ... }`, minus
+   * each image's probability of a Domino slice); select by one with `by: '<name>'`.
+   */
+  rankings?: Record<string, ArrayLike<number>>;
   ids?: ArrayLike<string | number>;
   /** Ground-truth subgroup per example, copied into the selection table (never used to select). */
   groups?: ArrayLike<string>;
   classNames?: readonly string[];
 }
 
-/** How to rank the pool within each class. */
-export type SelectionMethod = 'svm' | 'confidence' | 'random';
+/**
+ * How to rank the pool within each class: the SVM score, the base model's true-class confidence,
+ * its maximum softmax probability or prediction entropy (label-free), or at random.
+ */
+export type SelectionMethod = 'svm' | 'confidence' | 'maxSoftmax' | 'entropy' | 'random';
 
 /** Options of {@link selectFromPool}. */
 export interface SelectFromPoolOptions {
   /** K: examples taken per class (all of a class when it has fewer; see `shortfall`). */
   perClass: number;
-  /** Ranking: lowest SVM score, lowest confidence, or uniform at random. Default `'svm'`. */
-  by?: SelectionMethod;
+  /**
+   * Ranking: lowest SVM score, lowest confidence, lowest maximum softmax probability, highest
+   * prediction entropy, uniform at random, or the name of one of `pool.rankings`. Default `'svm'`.
+   */
+  by?: SelectionMethod | (string & {});
   /** Seed for `'random'` (default 0). */
   seed?: number;
   /** Restrict to these classes (default: every class present in the pool). */
@@ -63,7 +77,7 @@ export interface PoolSelection {
    * `rankInClass` (0 = first taken), `by`, and `score` / `confidence` / `group` when known.
    */
   table: ColumnTable;
-  by: SelectionMethod;
+  by: SelectionMethod | string;
   perClass: number;
   /** Classes that had fewer than `perClass` examples, with how many were available (all taken). */
   shortfall: Array<{ label: number; available: number }>;
@@ -74,7 +88,7 @@ export interface PoolSelection {
   unscored: number[];
 }
 
-const METHODS: readonly SelectionMethod[] = ['svm', 'confidence', 'random'];
+const METHODS: readonly SelectionMethod[] = ['svm', 'confidence', 'maxSoftmax', 'entropy', 'random'];
 
 function checkValues(values: ArrayLike<number>, n: number, what: string, allowNaN: boolean): void {
   if (values.length !== n) throw new RangeError(`selectFromPool: ${what} has ${values.length} values for ${n} pool examples`);
@@ -99,7 +113,9 @@ function positionsByClass(labels: ArrayLike<number>): Map<number, number[]> {
 
 /**
  * Selects, per class of the pool's labels, the `perClass` examples ranked hardest: lowest SVM decision
- * value (`by: 'svm'`), lowest base-model confidence (`'confidence'`), or a seeded uniform draw
+ * value (`by: 'svm'`), lowest base-model confidence (`'confidence'`), lowest maximum softmax
+ * probability (`'maxSoftmax'`) or highest prediction entropy (`'entropy'`, both from `pool.probs`),
+ * lowest value of a named ranking in `pool.rankings` (e.g. `'domino'`), or a seeded uniform draw
  * (`'random'`). Ties keep pool order, so the result is deterministic.
  *
  * `fit` may be `null` when `by` is not `'svm'`, or when `pool.scores` is given. A class whose scores
@@ -111,11 +127,17 @@ function positionsByClass(labels: ArrayLike<number>): Map<number, number[]> {
  * const pool = { ...unlabeled, latents: await fd.embed(encoder, unlabeled) };
  * const sel = fd.selectFromPool(dirs, pool, { perClass: 50, by: 'svm' });
  * const augmented = fd.concatDatasets([splits.train, fd.subset(unlabeled, sel.indices)]);
+ * // label-free: the base model's class probabilities on the pool, most uncertain first
+ * const { probs } = await fd.predictArrays(model, unlabeled);
+ * const byEntropy = fd.selectFromPool(null, { ...unlabeled, probs }, { perClass: 50, by: 'entropy' });
  * ```
  */
 export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, options: SelectFromPoolOptions): PoolSelection {
   const by = options.by ?? 'svm';
-  if (!METHODS.includes(by)) throw new RangeError(`selectFromPool: by must be one of ${METHODS.join(', ')}, got ${JSON.stringify(by)}`);
+  const custom = !(METHODS as readonly string[]).includes(by);
+  if (custom && !(pool?.rankings && Object.prototype.hasOwnProperty.call(pool.rankings, by))) {
+    throw new RangeError(`selectFromPool: by must be one of ${METHODS.join(', ')} or a name in pool.rankings${pool?.rankings ? ` (${Object.keys(pool.rankings).join(', ')})` : ''}, got ${JSON.stringify(by)}`);
+  }
   const K = options.perClass;
   if (!Number.isInteger(K) || K < 0) throw new RangeError(`selectFromPool: perClass must be a non-negative integer, got ${K}`);
   if (pool == null || pool.labels == null) throw new TypeError('selectFromPool: pool.labels is required');
@@ -135,6 +157,16 @@ export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, opt
   const conf = pool.confidences;
   if (by === 'confidence' && conf === undefined) throw new TypeError(`selectFromPool: by 'confidence' needs pool.confidences (the base model's confidence per example)`);
   if (conf !== undefined) checkValues(conf, n, 'confidences', false);
+  let other: ArrayLike<number> | undefined;
+  if (by === 'maxSoftmax' || by === 'entropy') {
+    if (!pool.probs) throw new TypeError(`selectFromPool: by '${by}' needs pool.probs (the base model's class probabilities, e.g. predictArrays(...).probs)`);
+    assertMatrix(pool.probs, 'selectFromPool: pool.probs');
+    if (pool.probs.rows !== n) throw new RangeError(`selectFromPool: pool.probs has ${pool.probs.rows} rows for ${n} pool examples`);
+    other = baselineScores(by as 'maxSoftmax' | 'entropy', { probs: pool.probs });
+  } else if (custom) {
+    other = pool.rankings![by];
+    checkValues(other, n, `rankings.${by}`, true);
+  }
   for (const [what, col] of [['ids', pool.ids], ['groups', pool.groups]] as const) {
     if (col !== undefined && col.length !== n) throw new RangeError(`selectFromPool: pool.${what} has ${col.length} entries for ${n} examples`);
   }
@@ -157,7 +189,7 @@ export function selectFromPool(fit: ClassScorer | null, pool: SelectionPool, opt
       // A class without an SVM still gets its K examples (drawn at random) so budgets stay equal.
       order = rng.shuffle(members.slice());
     } else {
-      const key = by === 'svm' ? scores! : conf!;
+      const key = by === 'svm' ? scores! : by === 'confidence' ? conf! : other!;
       // NaN ranks last; Array.prototype.sort is stable, so ties keep pool order.
       const v = (i: number) => (Number.isNaN(key[i]) ? Infinity : key[i]);
       order = members.slice().sort((a, b) => v(a) - v(b));

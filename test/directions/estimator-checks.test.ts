@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { FailureDirections, Preprocessor } from '../../src/directions';
+import { DominoSlicer } from '../../src/directions/domino-slicer';
 import { LinearSVC } from '../../src/svm';
 import { Matrix } from '../../src/util/matrix';
 import { setProgressSink } from '../../src/util/progress';
@@ -54,6 +55,13 @@ const cases: Case[] = [
     fit: (e: FailureDirections) => e.setPreprocess(S.train.latents).fit(inputOf(S.val, 'val')),
     use: (e: FailureDirections) => e.decisionFunction(inputOf(S.test, 'test', inputOf(S.val, 'val').classNames)),
     fromJSON: (j: any) => FailureDirections.fromJSON(j),
+  },
+  {
+    name: 'DominoSlicer',
+    make: () => new DominoSlicer({ nMixtureComponents: 16, nPcaComponents: 8, seed: 3 }),
+    fit: (e: DominoSlicer) => e.fit(S.val.latents, { labels: S.val.labels, probs: S.val.preds }),
+    use: (e: DominoSlicer) => e.predictProba(S.test.latents, { labels: S.test.labels, probs: S.test.preds }),
+    fromJSON: (j: any) => DominoSlicer.fromJSON(j),
   },
 ];
 

@@ -142,4 +142,35 @@ describe('evaluateRanking', () => {
     assert.throws(() => evaluateRanking(noPreds), /'correct' row 0 is null \(scores without predictions\?\); pass group or target/);
     assert.equal(evaluateRanking(noPreds, { group: 'disagrees' }).numRows(), 9);
   });
+
+  it('ranks by the label-free baselines (max softmax, entropy) and by named rankings of your own', () => {
+    const { t, cols } = makeTable();
+    const n = cols.label.length;
+    // Class probabilities: the model is less sure on the minority.
+    const probs = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      const top = cols.group[i] === 'disagrees' ? 0.55 + 0.1 * (i % 3) / 3 : 0.8 + 0.15 * (i % 5) / 5;
+      const p = cols.pred[i] as number;
+      probs[i * 2 + p] = top;
+      probs[i * 2 + 1 - p] = 1 - top;
+    }
+    const P = { data: probs, rows: n, cols: 2 };
+    const domino = Float64Array.from({ length: n }, (_, i) => (cols.group[i] === 'disagrees' ? -0.9 : -0.1));
+    const r = evaluateRanking(t, { group: 'disagrees', baselines: ['confidence', 'maxSoftmax', 'entropy', 'random'], probs: P, rankings: { domino } });
+    assert.deepEqual([...new Set(r.array('method') as string[])], ['svm', 'confidence', 'maxSoftmax', 'entropy', 'random', 'domino']);
+    for (const c of [0, 1]) {
+      const idx = cols.label.map((l, i) => (l === c ? i : -1)).filter((i) => i >= 0);
+      const y = idx.map((i) => (cols.group[i] === 'disagrees' ? 1 : 0));
+      const ms = idx.map((i) => Math.max(probs[i * 2], probs[i * 2 + 1]));
+      const negH = idx.map((i) => [probs[i * 2], probs[i * 2 + 1]].reduce((a, p) => a + (p > 0 ? p * Math.log(p) : 0), 0));
+      close(row(r, c === 0 ? 'zero' : 'one', 'maxSoftmax').auroc, auroc(ms, y));
+      close(row(r, c === 0 ? 'zero' : 'one', 'entropy').ap, averagePrecision(negH, y), 1e-9);
+      close(row(r, c === 0 ? 'zero' : 'one', 'domino').auroc, 1);
+    }
+    assert.equal(row(r, 'all', 'domino').flagPrecision, null);
+    assert.throws(() => evaluateRanking(t, { baselines: ['entropy'] }), /baseline 'entropy' needs probs/);
+    assert.throws(() => evaluateRanking(t, { baselines: ['maxSoftmax'], probs: { data: new Float32Array(4), rows: 2, cols: 2 } }), /probs has 2 rows but the table has 120/);
+    assert.throws(() => evaluateRanking(t, { rankings: { domino: [1, 2] } }), /rankings.domino has 2 values but the table has 120 rows/);
+    assert.throws(() => evaluateRanking(t, { rankings: { random: domino } }), /would shadow a built-in method/);
+  });
 });

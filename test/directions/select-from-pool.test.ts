@@ -92,4 +92,20 @@ describe('selectFromPool', () => {
     assert.throws(() => selectFromPool(null, { ...pool(), confidences: [0, 0, NaN, 0, 0, 0, 0, 0] }, { perClass: 1, by: 'confidence' }), /confidences is not finite at pool row 2/);
     assert.throws(() => selectFromPool(scorer, { ...pool(), ids: ['a'] }, { perClass: 1 }), /pool.ids has 1 entries for 8/);
   });
+
+  it('selects by max softmax, entropy (from pool.probs) and by a named ranking', () => {
+    // top-class probability per example: class 0 rows 0.9, 0.6, 0.99, 0.55; class 1 rows 0.7, 0.51, 0.8, 0.95
+    const top = [0.9, 0.7, 0.6, 0.51, 0.99, 0.8, 0.55, 0.95];
+    const probs: Matrix = { data: Float32Array.from(top.flatMap((t) => [t, 1 - t])), rows: 8, cols: 2 };
+    const p = { ...pool(), probs, rankings: { domino: [0, -0.9, -0.2, 0, -0.5, 0, 0, -0.1] } };
+    const ms = selectFromPool(null, p, { perClass: 2, by: 'maxSoftmax' });
+    assert.deepEqual(Array.from(ms.indices), [6, 2, 3, 1]);
+    assert.deepEqual(ms.table.array('by'), ['maxSoftmax', 'maxSoftmax', 'maxSoftmax', 'maxSoftmax']);
+    // binary: entropy is a monotone function of the top probability, so the same picks
+    assert.deepEqual(Array.from(selectFromPool(null, p, { perClass: 2, by: 'entropy' }).indices), [6, 2, 3, 1]);
+    assert.deepEqual(Array.from(selectFromPool(null, p, { perClass: 1, by: 'domino' }).indices), [4, 1]);
+    assert.throws(() => selectFromPool(null, pool(), { perClass: 1, by: 'entropy' }), /by 'entropy' needs pool.probs/);
+    assert.throws(() => selectFromPool(null, p, { perClass: 1, by: 'george' }), /or a name in pool.rankings \(domino\), got "george"/);
+    assert.throws(() => selectFromPool(null, { ...p, rankings: { domino: [0] } }, { perClass: 1, by: 'domino' }), /rankings.domino has 1 values for 8/);
+  });
 });

@@ -44,6 +44,16 @@ describe('splitInput', () => {
     assert.equal(bare.confidences, undefined);
   });
 
+  it('carries predictArrays() class probabilities through as probs (checked for rows and classes)', () => {
+    const n = S.test.labels.length;
+    const probs = { data: new Float32Array(n * 4).fill(0.25), rows: n, cols: 4 };
+    const v = splitInput(test, S.test.latents, { pred: S.test.preds, probs });
+    assert.equal(v.probs, probs);
+    assert.equal(splitInput(test, S.test.latents, { pred: S.test.preds }).probs, undefined);
+    assert.throws(() => splitInput(test, S.test.latents, { pred: S.test.preds, probs: { ...probs, rows: 2, data: new Float32Array(8) } }), /split 'test' has 300 images but the probabilities have 2 rows/);
+    assert.throws(() => splitInput(test, S.test.latents, { pred: S.test.preds, probs: { data: new Float32Array(n * 3), rows: n, cols: 3 } }), /probabilities of split 'test' have 3 columns but the split has 4 classes/);
+  });
+
   it('gives FailureDirections.scores the same table as spelling the inputs out', () => {
     const val = dataset(S.val.labels, 'val');
     const v = splitInput(val, S.val.latents, predTable(val, S.val.preds, S.val.confidences));

@@ -26,26 +26,33 @@ describe('notebooks: 04-interventions, executed headless', function () {
     const figures = rich.filter((d) => 'application/vnd.plotly.v1+json' in d);
     assert.equal(figures.length, 4, 'precision@K, before/after, benchmark AP, benchmark worst-group');
     const strips = rich.filter((d) => 'image/png' in d && !('application/vnd.plotly.v1+json' in d));
-    assert.equal(strips.length, 2, 'SVM picks and random picks');
+    assert.equal(strips.length, 4, 'test images by group, and the SVM / Domino / entropy pool picks');
   });
 
   it('has a PNG of every figure drawn by plotly.js at export, stored once', async () => {
     assert.equal((await assertFigurePngs(run.notebook, run.html, '04-interventions')).length, 4);
   });
 
-  it("shows the SVM's pool picks all in the minority group, and every intervention arm", () => {
+  it('ranks with every method in both spaces, picks mostly minority images with the SVM, and shows every arm and the benchmark', () => {
     const cells = codeCells(run.notebook);
     const text = (needle: string) => {
       const cell = cells.find((c) => src(c).includes(needle));
       assert.ok(cell, `no cell with ${needle}`);
       return (cell.outputs ?? []).map((o) => join(o.data?.['text/plain']) + join(o.text)).join('\n');
     };
-    const picks = text('fd.selectFromPool(run.directions, pool');
-    assert.match(picks, /16 rows x 9 columns/);
-    assert.ok(!/\bagrees\b/.test(picks), 'an SVM pick agrees with its label');
-    const arms = text('internal.interventionTable([r])');
-    for (const a of ['base', 'pool:svm', 'pool:confidence', 'pool:random', 'upweight:balanced', 'upweight:overweight', 'upweight:soft']) assert.match(arms, new RegExp(`^${a}\\s`, 'm'));
+    const ranking = text("exp.rankingSummaryTable([r])");
+    for (const m of ['svm', 'domino', 'dominoTop', 'confidence', 'maxSoftmax', 'entropy', 'random']) assert.match(ranking, new RegExp(`^${m}\\s`, 'm'));
+    assert.match(ranking, /10 rows x 7 columns/);
+    const picks = text('fd.selectFromPool(null, pool');
+    const svmMinority = Number(/^svm\s+16\s+(\d+)/m.exec(picks)?.[1]);
+    assert.ok(svmMinority >= 12, `the SVM's 16 first pool picks hold ${svmMinority} minority images`);
+    const captions = text('aq.from(r.captions)');
+    assert.match(captions, /digit 0-4\s+small/);
+    const arms = text('exp.interventionTable([r])');
+    for (const a of ['base', 'pool:svm:joint', 'pool:svm:penultimate', 'pool:domino:joint', 'pool:domino:penultimate', 'pool:entropy', 'pool:random', 'upweight:balanced:joint', 'upweight:balanced:penultimate']) {
+      assert.match(arms, new RegExp(`^${a}\\s`, 'm'));
+    }
     const bench = text('science.json');
-    assert.match(bench, /full run of .*: 4 settings, 20 runs/);
+    assert.match(bench, /full run of .*: 6 settings, 30 runs/);
   });
 });

@@ -205,6 +205,8 @@ describe('packaging: npm pack, installed into an empty project, runs a real pipe
     assert.equal(r.generatedImages, 10);
     assert.ok(r.generatedAccuracy < 0.3, `model accuracy on images from the top negative caption: ${r.generatedAccuracy}`);
     assert.equal(r.onnxRuntime.available, true, `ONNX Runtime from the installed package: ${JSON.stringify(r.onnxRuntime)}`);
+    assert.deepEqual(r.experimentMethods, ['svm', 'domino', 'dominoTop', 'confidence', 'maxSoftmax', 'entropy', 'random']);
+    assert.equal(r.captionTarget, 'green', "the experiments subpath's caption check: 'digit 0-4' is red in train, its minority green");
     process.stderr.write(
       `      [packaging: tsc ${timings.tscTslab.toFixed(1)} + ${timings.tsc.toFixed(1)} s, pipeline ${timings.pipeline.toFixed(1)} s (${r.seconds.toFixed(1)} s inside), AUROC errors ${r.aurocErrors.toFixed(3)}]\n`,
     );
