@@ -18,7 +18,7 @@ import { concatDatasets, subset } from '../../src/data/subset';
 import { captionCandidates, rankCaptions, type CaptionCandidate } from '../../src/directions/captions';
 import { FailureDirections } from '../../src/directions/failure-directions';
 import { splitInput } from '../../src/directions/split-input';
-import { accuracySummary, type AccuracySummary } from '../../src/directions/intervention-experiment';
+import { accuracySummary, type AccuracySummary } from '../../src/experiments/intervention-experiment';
 import { minorityGroups, minorityMask } from '../../src/directions/minority-groups';
 import { selectFromPool } from '../../src/directions/select-from-pool';
 import { embed } from '../../src/embed/embed';
