@@ -5,11 +5,10 @@
  * SHA-256 of the weights, training provenance) and one little-endian Float32 binary. They are read
  * offline from the package (works from `src/` under tsx and from `dist/` after the build).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../util/fs-atomic';
-import { hashParts, sha256Hex } from '../util/hash';
+import { hashParts } from '../util/hash';
+import { packWeights, readManifestJson, readWeightFiles, writeWeightFiles } from '../util/weight-files';
 import { packageRoot } from '../util/paths';
 import type { ImageDataset } from '../data/image-dataset';
 import type { Matrix } from '../util/matrix';
@@ -58,73 +57,28 @@ export function defaultEncoderDir(): string {
 export function saveJointEncoder(source: JointEncoderNetwork | LoadedJointEncoder, dir: string, training?: Record<string, unknown>): JointEncoderManifest {
   const network = source instanceof JointEncoderNetwork ? source : networks.get(source);
   if (!network) throw new TypeError('saveJointEncoder: expected a joint encoder from jointEncoder() or a trained network');
-  const shapes = weightShapes(network.config, network.vocabulary.size);
-  const weights = network.readWeights();
-  const total = shapes.reduce((s, [, shape]) => s + shape.reduce((a, b) => a * b, 1), 0);
-  const flat = new Float32Array(total);
-  const layout: JointEncoderManifest['weights'] = [];
-  let offset = 0;
-  for (const [name, shape] of shapes) {
-    const w = weights.get(name)!;
-    flat.set(w, offset);
-    layout.push({ name, shape, offset });
-    offset += w.length;
-  }
-  const bytes = new Uint8Array(flat.buffer);
-  const manifest: JointEncoderManifest = {
+  const { bytes, layout } = packWeights(weightShapes(network.config, network.vocabulary.size), network.readWeights());
+  return writeWeightFiles(dir, MANIFEST, WEIGHTS, bytes, (sha): JointEncoderManifest => ({
     format: JOINT_ENCODER_FORMAT,
     version: 1,
     config: network.config,
     vocabulary: [...network.vocabulary.words],
     weightsFile: WEIGHTS,
-    weightsSha256: sha256Hex(bytes),
+    weightsSha256: sha,
     weights: layout,
     ...(training ? { training } : {}),
-  };
-  writeFileAtomic(path.join(dir, WEIGHTS), bytes);
-  writeFileAtomic(path.join(dir, MANIFEST), Buffer.from(JSON.stringify(manifest, null, 1) + '\n', 'utf8'));
-  return manifest;
+  }));
 }
 
 
 /** Reads and checks a manifest and its weights; throws naming the file and the problem. */
 export function readJointEncoderFiles(dir: string): { manifest: JointEncoderManifest; weights: Map<string, Float32Array> } {
   const mfile = path.join(dir, MANIFEST);
-  let manifest: JointEncoderManifest;
-  try {
-    manifest = JSON.parse(fs.readFileSync(mfile, 'utf8'));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new Error(`joint encoder: ${mfile} not found (train one with \`npm run train:encoder\`, or pass {dir})`, { cause: e });
-    throw new Error(`joint encoder: ${mfile} is not valid JSON (${err.message})`, { cause: e });
+  const manifest = readManifestJson<JointEncoderManifest>(mfile, 'joint encoder', 'npm run train:encoder');
+  if (manifest == null || manifest.format !== JOINT_ENCODER_FORMAT || manifest.version !== 1) {
+    throw new Error(`joint encoder: ${mfile} is not a ${JOINT_ENCODER_FORMAT} v1 manifest (format ${manifest?.format}, version ${manifest?.version})`);
   }
-  if (manifest.format !== JOINT_ENCODER_FORMAT || manifest.version !== 1) {
-    throw new Error(`joint encoder: ${mfile} is not a ${JOINT_ENCODER_FORMAT} v1 manifest (format ${manifest.format}, version ${manifest.version})`);
-  }
-  const wfile = path.join(dir, manifest.weightsFile);
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(wfile);
-  } catch {
-    throw new Error(`joint encoder: weights file ${wfile} named by ${mfile} is missing`);
-  }
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  const sha = sha256Hex(bytes);
-  if (sha !== manifest.weightsSha256) {
-    throw new Error(`joint encoder: ${wfile} is corrupt or stale: SHA-256 ${sha.slice(0, 12)}... but ${MANIFEST} expects ${manifest.weightsSha256.slice(0, 12)}...`);
-  }
-  // Copy into an aligned buffer (a Buffer's offset need not be a multiple of 4).
-  const all = new Float32Array(bytes.slice().buffer);
-  const expected = weightShapes(manifest.config, manifest.vocabulary.length);
-  const weights = new Map<string, Float32Array>();
-  for (const [name, shape] of expected) {
-    const entry = manifest.weights.find((w) => w.name === name);
-    if (!entry) throw new Error(`joint encoder: ${mfile} lists no weight "${name}"`);
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (entry.shape.join('x') !== shape.join('x')) throw new Error(`joint encoder: weight "${name}" in ${mfile} has shape ${entry.shape.join('x')}, expected ${shape.join('x')}`);
-    if (entry.offset + n > all.length) throw new Error(`joint encoder: weight "${name}" runs past the end of ${wfile}`);
-    weights.set(name, all.subarray(entry.offset, entry.offset + n));
-  }
+  const weights = readWeightFiles(dir, mfile, manifest, weightShapes(manifest.config, manifest.vocabulary.length), 'joint encoder');
   return { manifest, weights };
 }
 
