@@ -92,23 +92,7 @@ export function hiddenSubclass(opts: HiddenSubclassOptions = {}): HiddenSubclass
   const hiddenSet = new Set(superclasses.map((s) => s.hidden));
   const corpus = loadFashionMnist({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
 
-  const pool = (range: { start: number; end: number }) => {
-    const rows: number[] = [];
-    for (let i = range.start; i < range.end; i++) if (superOf[corpus.labels[i]] >= 0) rows.push(i);
-    return Int32Array.from(rows);
-  };
-  const trainPool = streamFor(seed, 'hidden-subclass/assign').shuffle(pool(TRAIN_PART));
-  const testPool = streamFor(seed, 'hidden-subclass/test').shuffle(pool(TEST_PART));
-  const need = sizes.train + sizes.val + sizes.unlabeled;
-  if (need > trainPool.length) throw new RangeError(`${what}: train + val + unlabeled sizes add up to ${need} but the pool holds ${trainPool.length} images`);
-  if (sizes.test > testPool.length) throw new RangeError(`${what}: sizes.test is ${sizes.test} but the Fashion-MNIST test pool holds ${testPool.length} images`);
-
-  const rowsOf: Record<SplitName, Int32Array> = {
-    train: trainPool.subarray(0, sizes.train),
-    val: trainPool.subarray(sizes.train, sizes.train + sizes.val),
-    unlabeled: trainPool.subarray(sizes.train + sizes.val, need),
-    test: testPool.subarray(0, sizes.test),
-  };
+  const rowsOf = drawSuperclassRows(corpus.labels, superOf, sizes, seed, 'hidden-subclass', what);
   // Subsample the hidden subclasses in train only.
   const keep = streamFor(seed, 'hidden-subclass/subsample');
   rowsOf.train = Int32Array.from(
@@ -135,6 +119,35 @@ export function hiddenSubclass(opts: HiddenSubclassOptions = {}): HiddenSubclass
     unlabeled: make('unlabeled'),
     test: make('test'),
     protocol: { superclasses: superclasses.map((s) => ({ ...s, classes: s.classes.slice() })), subsample, seed, sizes, hidden: superclasses.map((s) => s.hidden) },
+  };
+}
+
+/**
+ * Draws each split's Fashion-MNIST rows among the images of the given superclasses: train, val and
+ * unlabeled from the first 40,000 training images, test from the test set, each pool shuffled by the
+ * seeded stream `${stream}/assign` or `${stream}/test`. Throws naming `what` when a size is too large.
+ *
+ * @example
+ * ```ts
+ * const rows = drawSuperclassRows(fd.loadFashionMnist().labels, validateSuperclasses(DEFAULT_SUPERCLASSES), { train: 100, val: 50, unlabeled: 50, test: 100 }, 0, 'hidden-subclass', 'hiddenSubclass');
+ * ```
+ */
+export function drawSuperclassRows(labels: ArrayLike<number>, superOf: Int32Array, sizes: SplitSizes, seed: number, stream: string, what: string): Record<SplitName, Int32Array> {
+  const pool = (range: { start: number; end: number }) => {
+    const rows: number[] = [];
+    for (let i = range.start; i < range.end; i++) if (superOf[labels[i]] >= 0) rows.push(i);
+    return Int32Array.from(rows);
+  };
+  const trainPool = streamFor(seed, `${stream}/assign`).shuffle(pool(TRAIN_PART));
+  const testPool = streamFor(seed, `${stream}/test`).shuffle(pool(TEST_PART));
+  const need = sizes.train + sizes.val + sizes.unlabeled;
+  if (need > trainPool.length) throw new RangeError(`${what}: train + val + unlabeled sizes add up to ${need} but the pool holds ${trainPool.length} images`);
+  if (sizes.test > testPool.length) throw new RangeError(`${what}: sizes.test is ${sizes.test} but the Fashion-MNIST test pool holds ${testPool.length} images`);
+  return {
+    train: trainPool.subarray(0, sizes.train),
+    val: trainPool.subarray(sizes.train, sizes.train + sizes.val),
+    unlabeled: trainPool.subarray(sizes.train + sizes.val, need),
+    test: testPool.subarray(0, sizes.test),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { ImageDataset } from './image-dataset';
 import type { CorpusLoadOptions } from './corpus-cache';
-import { validateSuperclasses, type Superclass } from './hidden-subclass';
+import { drawSuperclassRows, validateSuperclasses, type Superclass } from './hidden-subclass';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from './load-fashion-mnist';
-import { resolveSizes, SplitName, SplitSizes, streamFor } from './split-plan';
+import { resolveSizes, SplitName, SplitSizes } from './split-plan';
 import { subset } from './subset';
 
 /** Options of {@link rareSubclass}. */
@@ -52,8 +52,6 @@ export const RARE_SUPERCLASSES: Superclass[] = [
 ];
 
 const DEFAULT_SIZES: SplitSizes = { train: 12000, val: 6000, unlabeled: 6000, test: 10000 };
-const TRAIN_PART = { start: 0, end: 40000 };
-const TEST_PART = { start: 60000, end: 70000 };
 
 /**
  * A hidden-subclass benchmark where the hidden subclass is rare in **every** split, not only in
@@ -91,22 +89,7 @@ export function rareSubclass(opts: RareSubclassOptions = {}): RareSubclassSplits
   const hiddenOf = superclasses.map((s) => FASHION_MNIST_CLASSES.indexOf(s.hidden));
   const corpus = loadFashionMnist({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
 
-  const pool = (range: { start: number; end: number }) => {
-    const rows: number[] = [];
-    for (let i = range.start; i < range.end; i++) if (superOf[corpus.labels[i]] >= 0) rows.push(i);
-    return Int32Array.from(rows);
-  };
-  const trainPool = streamFor(seed, 'rare-subclass/assign').shuffle(pool(TRAIN_PART));
-  const testPool = streamFor(seed, 'rare-subclass/test').shuffle(pool(TEST_PART));
-  const need = sizes.train + sizes.val + sizes.unlabeled;
-  if (need > trainPool.length) throw new RangeError(`${what}: train + val + unlabeled sizes add up to ${need} but the pool holds ${trainPool.length} images`);
-  if (sizes.test > testPool.length) throw new RangeError(`${what}: sizes.test is ${sizes.test} but the Fashion-MNIST test pool holds ${testPool.length} images`);
-  const drawn: Record<SplitName, Int32Array> = {
-    train: trainPool.subarray(0, sizes.train),
-    val: trainPool.subarray(sizes.train, sizes.train + sizes.val),
-    unlabeled: trainPool.subarray(sizes.train + sizes.val, need),
-    test: testPool.subarray(0, sizes.test),
-  };
+  const drawn = drawSuperclassRows(corpus.labels, superOf, sizes, seed, 'rare-subclass', what);
   const classNames = superclasses.map((s) => s.name);
   const make = (name: SplitName): ImageDataset => {
     const share = name === 'train' ? trainShare : evalShare;
