@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DT, encodeModel, onnx, valueInfo } from '../model/onnx/proto';
-import { defaultThreads, onnxRuntime, onnxRuntimeStatus } from '../model/onnx/runtime';
+import { defaultThreads, onnxRuntime, onnxRuntimeStatus, type OrtSession } from '../model/onnx/runtime';
 import { Random } from '../util/random';
 import { ddimStep, ddimTimes, guide, timeFeatures } from './diffusion';
 import { generatorWeightShapes, GeneratorNetwork, latentDim, latentSide, type GeneratorConfig } from './generator-model';
@@ -173,15 +173,6 @@ export function decoderOnnx(config: GeneratorConfig, weights: Map<string, Float3
 
 // ---------------------------------------------------------------------------------------------
 // ONNX Runtime engine
-
-interface OrtTensor {
-  data: Float32Array;
-  dims: readonly number[];
-}
-interface OrtSession {
-  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
-  release?(): Promise<void>;
-}
 
 /** Runs the networks with ONNX Runtime. */
 export class OnnxEngine implements SamplingEngine {

@@ -6,11 +6,11 @@
 import * as os from 'node:os';
 
 // Minimal structural types for the parts of onnxruntime-node used here.
-interface OrtTensor {
+export interface OrtTensor {
   data: Float32Array;
   dims: readonly number[];
 }
-interface OrtSession {
+export interface OrtSession {
   run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
   release?(): Promise<void>;
 }
