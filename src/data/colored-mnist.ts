@@ -35,6 +35,31 @@ const DEFAULT_SIZES: SplitSizes = { train: 3000, val: 1500, unlabeled: 1500, tes
 export const COLORED_MNIST_CLASSES = ['digit 0-4', 'digit 5-9'];
 
 /**
+ * The MNIST analysis range, and each split's rows drawn from it without overlap in the order of the
+ * seeded stream `${stream}/assign` (train, val, unlabeled, test). Throws naming `what` when the sizes
+ * add up to more images than the range holds.
+ *
+ * @example
+ * ```ts
+ * const { corpus, rows } = mnistSplitRows({ train: 100, val: 50, unlabeled: 50, test: 100 }, 0, 'colored-mnist', 'coloredMnist');
+ * ```
+ */
+export function mnistSplitRows(sizes: SplitSizes, seed: number, stream: string, what: string, cacheDir?: string): { corpus: ImageDataset; rows: Record<SplitName, Int32Array> } {
+  const corpus = loadMnist({ part: 'analysis', ...(cacheDir ? { cacheDir } : {}) });
+  const total = sizes.train + sizes.val + sizes.unlabeled + sizes.test;
+  const n = corpus.labels.length;
+  if (total > n) throw new RangeError(`${what}: sizes add up to ${total} images but the MNIST analysis range holds ${n}`);
+  const order = streamFor(seed, `${stream}/assign`).shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const rows = {} as Record<SplitName, Int32Array>;
+  let at = 0;
+  for (const name of ['train', 'val', 'unlabeled', 'test'] as const) {
+    rows[name] = order.subarray(at, at + sizes[name]);
+    at += sizes[name];
+  }
+  return { corpus, rows };
+}
+
+/**
  * Colored MNIST (Arjovsky et al. 2019, "Invariant Risk Minimization"; the spurious-correlation
  * benchmark of Jain et al. 2023), built from the real MNIST digits of the analysis range
  * (`RESERVED.mnist.analysis`, never the encoder's images).
@@ -68,17 +93,10 @@ export function coloredMnist(opts: ColoredMnistOptions): ColoredMnistSplits {
   checkProb(what, 'valCorr', valCorr);
   if (!Number.isFinite(seed)) throw new RangeError(`${what}: seed must be a finite number, got ${seed}`);
   const sizes = resolveSizes(what, DEFAULT_SIZES, opts.sizes);
-  const corpus = loadMnist({ part: 'analysis', ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
-  const total = sizes.train + sizes.val + sizes.unlabeled + sizes.test;
-  const n = corpus.labels.length;
-  if (total > n) throw new RangeError(`${what}: sizes add up to ${total} images but the MNIST analysis range holds ${n}`);
-  const order = streamFor(seed, 'colored-mnist/assign').shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const { corpus, rows } = mnistSplitRows(sizes, seed, 'colored-mnist', what, opts.cacheDir);
   const out: Partial<Record<SplitName, ImageDataset>> = {};
-  let at = 0;
   for (const name of ['train', 'val', 'unlabeled', 'test'] as const) {
-    const rows = order.subarray(at, at + sizes[name]);
-    at += sizes[name];
-    out[name] = colorize(corpus, rows, name, name === 'train' ? noise : 0, name === 'train' ? trainCorr : valCorr, seed);
+    out[name] = colorize(corpus, rows[name], name, name === 'train' ? noise : 0, name === 'train' ? trainCorr : valCorr, seed);
   }
   return {
     train: out.train!,

@@ -1,7 +1,6 @@
 import type { ImageDataset } from './image-dataset';
-import { COLORED_MNIST_CLASSES } from './colored-mnist';
+import { COLORED_MNIST_CLASSES, mnistSplitRows } from './colored-mnist';
 import type { CorpusLoadOptions } from './corpus-cache';
-import { loadMnist } from './load-mnist';
 import { renderRgb, type RenderSpec } from './render';
 import { checkProb, resolveSizes, SplitName, SplitSizes, streamFor } from './split-plan';
 import type { Random } from '../util/random';
@@ -107,18 +106,11 @@ export function spuriousAttribute(opts: SpuriousAttributeOptions = {}): Spurious
   checkProb(what, 'noise', noise);
   if (!Number.isFinite(seed)) throw new RangeError(`${what}: seed must be a finite number, got ${seed}`);
   const sizes = resolveSizes(what, DEFAULT_SIZES, opts.sizes);
-  const corpus = loadMnist({ part: 'analysis', ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) });
-  const total = sizes.train + sizes.val + sizes.unlabeled + sizes.test;
-  const n = corpus.labels.length;
-  if (total > n) throw new RangeError(`${what}: sizes add up to ${total} images but the MNIST analysis range holds ${n}`);
-  const order = streamFor(seed, 'spurious-attribute/assign').shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const { corpus, rows } = mnistSplitRows(sizes, seed, 'spurious-attribute', what, opts.cacheDir);
   const out: Partial<Record<SplitName, ImageDataset>> = {};
-  let at = 0;
   for (const name of ['train', 'val', 'unlabeled', 'test'] as const) {
-    const rows = order.subarray(at, at + sizes[name]);
-    at += sizes[name];
     const train = name === 'train';
-    out[name] = draw(corpus, rows, name, attribute, train ? noise : 0, train ? (typeof trainCorr === 'number' ? [trainCorr, trainCorr] : trainCorr) : [evalCorr, evalCorr], seed);
+    out[name] = draw(corpus, rows[name], name, attribute, train ? noise : 0, train ? (typeof trainCorr === 'number' ? [trainCorr, trainCorr] : trainCorr) : [evalCorr, evalCorr], seed);
   }
   return {
     train: out.train!,
