@@ -18,21 +18,8 @@ import { nearestPrompt, accuracyOf } from '../src/embed/zero-shot';
 import { DIGIT_WORDS, FASHION_CLASSES } from '../src/embed/caption-templates';
 import type { JointEncoderNetwork } from '../src/embed/joint-encoder-model';
 import type { ImageDataset } from '../src/data/image-dataset';
+import { arg } from './cli-args';
 
-function arg(name: string, fallback: number): number;
-function arg(name: string, fallback: string): string;
-function arg(name: string, fallback: number | string): number | string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = process.argv[i + 1];
-  if (v === undefined) throw new Error(`--${name} needs a value`);
-  if (typeof fallback === 'number') {
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${v}`);
-    return n;
-  }
-  return v;
-}
 
 function zeroShot(net: JointEncoderNetwork, split: ImageDataset, prompts: string[]): number {
   const preds = nearestPrompt(embedImagesWith(net, split), embedTextsWith(net, prompts));

@@ -18,21 +18,8 @@ import { jointEncoder } from '../src/embed/joint-encoder';
 import { DEFAULT_TRAIN_GENERATOR_OPTIONS, trainGenerator } from '../src/generate/train-generator';
 import { saveImageGenerator } from '../src/generate/generator-files';
 import { conditioningStats } from '../src/generate/conditioning';
+import { arg } from './cli-args';
 
-function arg(name: string, fallback: number): number;
-function arg(name: string, fallback: string): string;
-function arg(name: string, fallback: number | string): number | string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = process.argv[i + 1];
-  if (v === undefined) throw new Error(`--${name} needs a value`);
-  if (typeof fallback === 'number') {
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${v}`);
-    return n;
-  }
-  return v;
-}
 
 async function main() {
   const seed = arg('seed', DEFAULT_TRAIN_GENERATOR_OPTIONS.seed);
