@@ -70,8 +70,10 @@ const VALUES: Record<SpuriousAttributeName, [string, string]> = { size: ['large'
  * A spurious-correlation benchmark whose shortcut is a drawing attribute the joint encoder can
  * describe (size or position) and whose minority is rare everywhere, built from the real MNIST
  * digits of the analysis range (`RESERVED.mnist.analysis`, never the encoder's images). Harder than
- * {@link coloredMnist}: the minority is under 10% of its class in every split, and the shape still
- * predicts the label well, so the base model fails on part of the minority only, not on all of it.
+ * {@link coloredMnist}: the minority is under 10% of its class in val, unlabeled and test (about 7%;
+ * in train the shortcut is one-sided by default: 'digit 5-9' is 97% small, while 'digit 0-4' is only
+ * 55% large, so its small minority is ~45% of it there), and the shape still predicts the label well,
+ * so the base model fails on part of the minority only, not on all of it.
  *
  * Protocol, per image (all draws from `seed`):
  * 1. Label: 0 if the digit is 0-4, 1 if it is 5-9 (`classNames` `['digit 0-4', 'digit 5-9']`).

@@ -3,8 +3,10 @@
  * the model's probability of the true class (uses labels), its maximum softmax probability
  * (Hendrycks & Gimpel, "A Baseline for Detecting Misclassified and Out-of-Distribution Examples in
  * Neural Networks", ICLR 2017) and the entropy of its prediction (both label-free: what a pool without
- * labels allows), and seeded random scores. Every ranking here follows the library's convention:
- * the **lowest** value is the most suspicious.
+ * labels allows), and seeded random scores. The rankings of {@link baselineScores} follow the
+ * library's convention, the **lowest** value is the most suspicious; so does {@link maxSoftmax}.
+ * {@link predictionEntropy} returns the entropy itself, where the **highest** value is the most
+ * suspicious: negate it (or pass `{ positive: 'high' }` to the metrics) before ranking it with the SVM.
  */
 import { assertMatrix, type Matrix } from '../util/matrix';
 import { Random } from '../util/random';
@@ -43,11 +45,16 @@ export function maxSoftmax(probs: Matrix): Float64Array {
 
 /**
  * Entropy of each row's predicted distribution, in nats (0 = certain, log(classes) = uniform):
- * `-sum_j p_j log p_j` with `0 log 0 = 0`. High = the model is unsure.
+ * `-sum_j p_j log p_j` with `0 log 0 = 0`. **High** = the model is unsure, the opposite of the
+ * library's ranking convention (lowest = most suspicious, as SVM scores and {@link maxSoftmax}):
+ * negate it before passing it where a ranking is expected (`evaluateRanking`'s `rankings`,
+ * `selectFromPool`'s `pool.rankings`, `precisionAtKPlot`), or use `by: 'entropy'`, which does.
  *
  * @example
  * ```ts
  * fd.predictionEntropy({ data: new Float32Array([0.5, 0.5, 1, 0]), rows: 2, cols: 2 }); // [0.693, 0]
+ * const { probs } = await fd.predictArrays(model, test);
+ * const entropyRanking = Array.from(fd.predictionEntropy(probs), (h) => -h); // lowest = most unsure
  * ```
  */
 export function predictionEntropy(probs: Matrix): Float64Array {
@@ -98,7 +105,7 @@ export function baselineScores(method: BaselineMethod, inputs: BaselineInputs): 
     }
     case 'maxSoftmax':
     case 'entropy': {
-      if (!inputs.probs) throw new TypeError(`${caller}: '${method}' needs probs (the model's class probabilities per row, e.g. predictArrays(...).probs)`);
+      if (!inputs.probs) throw new TypeError(`${caller}: '${method}' needs probs (the model's class probabilities per row: fd.predictArrays(model, split).probs; fd.predict tables and fd.analyze inputs do not carry them)`);
       if (n !== undefined && inputs.probs.rows !== n) throw new RangeError(`${caller}: probs has ${inputs.probs.rows} rows for ${n} rows to score`);
       if (method === 'maxSoftmax') return maxSoftmax(inputs.probs);
       const h = predictionEntropy(inputs.probs);

@@ -158,11 +158,22 @@ function notFitted(what: string): never {
  *
  * @example
  * ```ts
+ * // Per class, as Domino is compared with failure directions: the rows of one class of a Matrix.
+ * const ofClass = (z: fd.Matrix, labels: ArrayLike<number>, c: number) => {
+ *   const rows = Array.from(labels, (l, i) => (l === c ? i : -1)).filter((i) => i >= 0);
+ *   const data = new Float32Array(rows.length * z.cols);
+ *   rows.forEach((r, k) => data.set(z.data.subarray(r * z.cols, (r + 1) * z.cols), k * z.cols));
+ *   return { rows, z: { data, rows: rows.length, cols: z.cols } };
+ * };
  * const pVal = await fd.predictArrays(model, val);
- * const slicer = new fd.DominoSlicer({ nSlices: 5, seed: 0 }).fit(zVal, { labels: val.labels, probs: pVal.probs });
+ * const v = ofClass(zVal, val.labels, 1);
+ * const slicer = new fd.DominoSlicer({ nSlices: 5, seed: 0 }).fit(v.z, {
+ *   labels: v.rows.map((i) => val.labels[i]),
+ *   probs: ofClass(pVal.probs, val.labels, 1).z,  // the same rows of the class probabilities
+ * });
  * slicer.slices_;                                  // components behind the slices, most error-dense first
- * const pTest = await fd.predictArrays(model, test);
- * const q = slicer.predictProba(zTest, { labels: test.labels, probs: pTest.probs }); // n x 5
+ * const t = ofClass(zTest, test.labels, 1);
+ * const q = slicer.predictProba(t.z);              // class 1's test images x 5 slices (labels / probs optional)
  * ```
  */
 export class DominoSlicer {

@@ -142,8 +142,10 @@ function checkKs(ks: number[]): number[] {
  * fd.evaluateRanking(scores);                          // detecting errors, per class
  * fd.evaluateRanking(scores, { group: 'disagrees', ks: [10, 50], seed: 1 });
  * // label-free baselines read the class probabilities; rankings of your own go by name
+ * // (fd.predict tables and fd.analyze inputs carry no class probabilities: fd.predictArrays does)
+ * const { probs } = await fd.predictArrays(model, test);
  * const domino = new Float64Array(scores.numRows());   // e.g. minus each image's Domino slice probability
- * fd.evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'], probs: testInput.probs, rankings: { domino } });
+ * fd.evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'], probs, rankings: { domino } });
  * ```
  */
 export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOptions = {}): ColumnTable {
@@ -172,7 +174,7 @@ export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOption
     if (b === 'confidence') methodScores.set(b, numbers(column(scores, 'confidence', "for the 'confidence' baseline"), 'confidence'));
     else if (b === 'random') methodScores.set(b, baselineScores('random', { n, seed })); // one draw per row in table order
     else {
-      if (!opts.probs) throw new TypeError(`evaluateRanking: baseline '${b}' needs probs (the model's class probabilities, one row per table row)`);
+      if (!opts.probs) throw new TypeError(`evaluateRanking: baseline '${b}' needs probs (the model's class probabilities, one row per table row: pass { probs } from fd.predictArrays(model, split).probs; fd.predict tables and fd.analyze inputs do not carry them)`);
       if (opts.probs.rows !== n) throw new RangeError(`evaluateRanking: probs has ${opts.probs.rows} rows but the table has ${n}`);
       methodScores.set(b, baselineScores(b, { probs: opts.probs }));
     }
