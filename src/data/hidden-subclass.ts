@@ -103,15 +103,7 @@ export function hiddenSubclass(opts: HiddenSubclassOptions = {}): HiddenSubclass
   );
   const classNames = superclasses.map((s) => s.name);
   const make = (name: SplitName): ImageDataset => {
-    const ds = subset(corpus, Array.from(rowsOf[name]).sort((a, b) => a - b), name);
-    const groups = new Array<string>(ds.labels.length);
-    for (let i = 0; i < ds.labels.length; i++) {
-      groups[i] = FASHION_MNIST_CLASSES[ds.labels[i]];
-      ds.labels[i] = superOf[ds.labels[i]];
-    }
-    ds.groups = groups;
-    ds.classNames = classNames.slice();
-    return ds;
+    return toSuperclasses(subset(corpus, Array.from(rowsOf[name]).sort((a, b) => a - b), name), superOf, classNames);
   };
   return {
     train: make('train'),
@@ -120,6 +112,26 @@ export function hiddenSubclass(opts: HiddenSubclassOptions = {}): HiddenSubclass
     test: make('test'),
     protocol: { superclasses: superclasses.map((s) => ({ ...s, classes: s.classes.slice() })), subsample, seed, sizes, hidden: superclasses.map((s) => s.hidden) },
   };
+}
+
+/**
+ * Relabels a Fashion-MNIST subset by superclass (`superOf[fashionClass]`, see
+ * {@link validateSuperclasses}), keeping each image's Fashion-MNIST class name as its group.
+ *
+ * @example
+ * ```ts
+ * const ds = toSuperclasses(fd.subset(fd.loadFashionMnist(), [0, 1, 2]), validateSuperclasses(DEFAULT_SUPERCLASSES), ['tops', 'footwear', 'other']);
+ * ```
+ */
+export function toSuperclasses(ds: ImageDataset, superOf: Int32Array, classNames: string[]): ImageDataset {
+  const groups = new Array<string>(ds.labels.length);
+  for (let i = 0; i < ds.labels.length; i++) {
+    groups[i] = FASHION_MNIST_CLASSES[ds.labels[i]];
+    ds.labels[i] = superOf[ds.labels[i]];
+  }
+  ds.groups = groups;
+  ds.classNames = classNames.slice();
+  return ds;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ImageDataset } from './image-dataset';
 import type { CorpusLoadOptions } from './corpus-cache';
-import { drawSuperclassRows, validateSuperclasses, type Superclass } from './hidden-subclass';
+import { drawSuperclassRows, toSuperclasses, validateSuperclasses, type Superclass } from './hidden-subclass';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from './load-fashion-mnist';
 import { resolveSizes, SplitName, SplitSizes } from './split-plan';
 import { subset } from './subset';
@@ -103,15 +103,7 @@ export function rareSubclass(opts: RareSubclassOptions = {}): RareSubclassSplits
       if (want > hidden.length) throw new RangeError(`${what}: split '${name}' holds ${hidden.length} '${s.hidden}' images but a share of ${share} in '${s.name}' needs ${want} (lower the share or raise sizes.${name})`);
       keep.push(...others, ...hidden.slice(0, want));
     });
-    const ds = subset(corpus, keep.sort((a, b) => a - b), name);
-    const groups = new Array<string>(ds.labels.length);
-    for (let i = 0; i < ds.labels.length; i++) {
-      groups[i] = FASHION_MNIST_CLASSES[ds.labels[i]];
-      ds.labels[i] = superOf[ds.labels[i]];
-    }
-    ds.groups = groups;
-    ds.classNames = classNames.slice();
-    return ds;
+    return toSuperclasses(subset(corpus, keep.sort((a, b) => a - b), name), superOf, classNames);
   };
   return {
     train: make('train'),
