@@ -226,6 +226,15 @@ export interface GenerateFromCaptionsOptions extends SteeringOptions {
   kinds?: readonly ('negative' | 'reference' | 'positive')[];
 }
 
+/** The checks both helpers start with: a generator, a class with a direction, n, the conditioning space. */
+function checkCall(generator: ImageGenerator, dirs: FailureDirections, classId: number, n: number | undefined, caller: string): { className: string; n: number } {
+  if (generator == null || typeof generator.generate !== 'function') throw new TypeError(`${caller}: expected an ImageGenerator (await imageGenerator()) as the first argument`);
+  const className = classNameOf(dirs, classId, caller);
+  const checked = checkN(n ?? 16, caller);
+  checkConditioningSpace(dirs, generator.conditioning as ConditioningSpace, caller);
+  return { className, n: checked };
+}
+
 /**
  * Caption-level generation (the paper's Sec. 6 "caption level"): `n` images each from class
  * `classId`'s top negative caption, its reference caption "a photo of a {class}" and its top positive
@@ -245,11 +254,8 @@ export interface GenerateFromCaptionsOptions extends SteeringOptions {
  */
 export async function generateFromCaptions(generator: ImageGenerator, dirs: FailureDirections, classId: number, options: GenerateFromCaptionsOptions): Promise<GeneratedImages> {
   const caller = 'generateFromCaptions';
-  if (generator == null || typeof generator.generate !== 'function') throw new TypeError(`${caller}: expected an ImageGenerator (await imageGenerator()) as the first argument`);
-  const className = classNameOf(dirs, classId, caller);
+  const { className, n } = checkCall(generator, dirs, classId, options?.n, caller);
   const o = options ?? {};
-  const n = checkN(o.n ?? 16, caller);
-  checkConditioningSpace(dirs, generator.conditioning as ConditioningSpace, caller);
   let ranked: CaptionCandidate[];
   if (o.captions !== undefined) ranked = rankedRows(o.captions, caller);
   else if (o.candidates !== undefined) ranked = rankedRows(await rankCaptions(dirs, generator.encoder, classId, o.candidates), caller);
@@ -315,11 +321,8 @@ export interface GenerateAlongDirectionOptions extends SteeringOptions {
  */
 export async function generateAlongDirection(generator: ImageGenerator, dirs: FailureDirections, classId: number, options: GenerateAlongDirectionOptions = {}): Promise<GeneratedImages> {
   const caller = 'generateAlongDirection';
-  if (generator == null || typeof generator.generate !== 'function') throw new TypeError(`${caller}: expected an ImageGenerator (await imageGenerator()) as the first argument`);
-  const className = classNameOf(dirs, classId, caller);
+  const { className, n } = checkCall(generator, dirs, classId, options?.n, caller);
   const o = options ?? {};
-  const n = checkN(o.n ?? 16, caller);
-  checkConditioningSpace(dirs, generator.conditioning as ConditioningSpace, caller);
   const alphas = o.alphas ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5];
   if (!Array.isArray(alphas) || alphas.length === 0) throw new RangeError(`${caller}: alphas must be a non-empty array`);
   alphas.forEach((a, i) => {
