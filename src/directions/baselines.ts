@@ -105,7 +105,7 @@ export function baselineScores(method: BaselineMethod, inputs: BaselineInputs): 
     }
     case 'maxSoftmax':
     case 'entropy': {
-      if (!inputs.probs) throw new TypeError(`${caller}: '${method}' needs probs (the model's class probabilities per row: fd.predictArrays(model, split).probs; fd.predict tables and fd.analyze inputs do not carry them)`);
+      if (!inputs.probs) throw new TypeError(`${caller}: '${method}' needs probs (the model's class probabilities per row: fd.predictArrays(model, split).probs, or the probs of an input made from a predict() table)`);
       if (n !== undefined && inputs.probs.rows !== n) throw new RangeError(`${caller}: probs has ${inputs.probs.rows} rows for ${n} rows to score`);
       if (method === 'maxSoftmax') return maxSoftmax(inputs.probs);
       const h = predictionEntropy(inputs.probs);

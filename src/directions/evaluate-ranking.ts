@@ -2,8 +2,9 @@ import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { auroc, averagePrecision, flagPrecisionRecall, precisionAtKScore } from '../metrics';
 import type { Mask } from '../metrics';
-import type { Matrix } from '../util/matrix';
+import { takeRows, type Matrix } from '../util/matrix';
 import { BASELINE_METHODS, baselineScores, type BaselineMethod } from './baselines';
+import { scoresSource, type ScoresTable } from './scores-table';
 
 /**
  * A ranking method: the SVM score, the model's true-class confidence, its maximum softmax
@@ -30,7 +31,10 @@ export interface EvaluateRankingOptions {
    * `confidence` column), `'maxSoftmax'` and `'entropy'` (need `probs`), `'random'`.
    */
   baselines?: BaselineMethod[];
-  /** The model's class probabilities, one row per table row (for `'maxSoftmax'` and `'entropy'`). */
+  /**
+   * The model's class probabilities, one row per table row (for `'maxSoftmax'` and `'entropy'`).
+   * Default: those of the input the scores table was made from, when it carries them (see `splitInput`).
+   */
   probs?: Matrix;
   /**
    * Further rankings to evaluate next to the SVM, by name (one value per table row, lowest = most
@@ -141,11 +145,10 @@ function checkKs(ks: number[]): number[] {
  * const scores = dirs.scores(testInput);             // Arquero table, one row per sample
  * fd.evaluateRanking(scores);                          // detecting errors, per class
  * fd.evaluateRanking(scores, { group: 'disagrees', ks: [10, 50], seed: 1 });
- * // label-free baselines read the class probabilities; rankings of your own go by name
- * // (fd.predict tables and fd.analyze inputs carry no class probabilities: fd.predictArrays does)
- * const { probs } = await fd.predictArrays(model, test);
+ * // label-free baselines read the class probabilities of the scored input (an input made from a
+ * // predict() table or predictArrays() output carries them), or pass { probs }; your own rankings go by name
  * const domino = new Float64Array(scores.numRows());   // e.g. minus each image's Domino slice probability
- * fd.evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'], probs, rankings: { domino } });
+ * fd.evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'], rankings: { domino } });
  * ```
  */
 export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOptions = {}): ColumnTable {
@@ -174,9 +177,10 @@ export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOption
     if (b === 'confidence') methodScores.set(b, numbers(column(scores, 'confidence', "for the 'confidence' baseline"), 'confidence'));
     else if (b === 'random') methodScores.set(b, baselineScores('random', { n, seed })); // one draw per row in table order
     else {
-      if (!opts.probs) throw new TypeError(`evaluateRanking: baseline '${b}' needs probs (the model's class probabilities, one row per table row: pass { probs } from fd.predictArrays(model, split).probs; fd.predict tables and fd.analyze inputs do not carry them)`);
-      if (opts.probs.rows !== n) throw new RangeError(`evaluateRanking: probs has ${opts.probs.rows} rows but the table has ${n}`);
-      methodScores.set(b, baselineScores(b, { probs: opts.probs }));
+      const probs = opts.probs ?? linkedProbs(scores);
+      if (!probs) throw new TypeError(`evaluateRanking: baseline '${b}' needs probs (the model's class probabilities, one row per table row): pass { probs } (fd.predictArrays(model, split).probs), or score an input made from a predict() table or predictArrays() output, which carries them`);
+      if (probs.rows !== n) throw new RangeError(`evaluateRanking: probs has ${probs.rows} rows but the table has ${n}`);
+      methodScores.set(b, baselineScores(b, { probs }));
     }
   }
   for (const [name, values] of Object.entries(extra)) {
@@ -270,4 +274,11 @@ export function evaluateRanking(scores: ColumnTable, opts: EvaluateRankingOption
     }
   }
   return aq.table(cols, ['class', 'className', 'method', 'n', 'nTarget', ...metricNames]);
+}
+
+/** The class probabilities of the input a scores table (or a view of one) was made from, in the table's row order. */
+function linkedProbs(scores: ColumnTable): Matrix | undefined {
+  const src = scoresSource(scores as ScoresTable);
+  if (!src?.input.probs) return undefined;
+  return takeRows(src.input.probs, src.rows);
 }

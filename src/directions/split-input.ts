@@ -7,6 +7,7 @@
 import type { ImageDataset } from '../data/image-dataset';
 import { canonicalLabel, classIndex, describeClasses, sameVocabulary, vocabularyMap } from '../data/class-vocabulary';
 import { attachedClassNames } from '../data/table-vocabulary';
+import { predictionProbs } from '../model/predict';
 import type { Matrix } from '../util/matrix';
 
 /**
@@ -28,7 +29,10 @@ export interface SplitInput {
   preds?: Int32Array;
   /** The model's probability of the true class per row (NaN where unknown). */
   confidences?: Float64Array;
-  /** The model's class probabilities, n x classes, when known (for label-free baselines). */
+  /**
+   * The model's class probabilities, n x classes, when known (for the label-free baselines): from
+   * `predictArrays()` output, or a `predict()` table as returned (a derived or re-read table has none).
+   */
   probs?: Matrix;
   /** Ground-truth subgroup per row, when known (benchmarks): becomes a `group` column. */
   groups?: Array<string | number | null>;
@@ -160,7 +164,9 @@ function fromDataset(split: ImageDataset, latents: Matrix, predictions?: Predict
       }
     }
     const confidences = confidenceColumn(cols.includes('confidence') ? predictions.array('confidence') : undefined, n, name);
-    return { ...base, preds, confidences };
+    // A predict() table carries its class probabilities (for the label-free baselines).
+    const probs = predictionProbs(predictions);
+    return { ...base, preds, confidences, ...(probs && probs.rows === n && probs.cols === classNames.length ? { probs } : {}) };
   }
   if (predictions.pred == null) throw new TypeError(`${caller}: predictions for split '${name}' must be a predict() table or predictArrays() output, got {${Object.keys(predictions).join(', ')}}`);
   if (predictions.pred.length !== n) throw new RangeError(`${caller}: split '${name}' has ${n} images but the predictions have ${predictions.pred.length} entries`);

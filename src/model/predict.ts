@@ -165,7 +165,20 @@ export async function predict(model: AnyModel | OnnxClassifier, split: ImageData
     confidence: r.confidence,
   };
   if (split.groups) columns.group = split.groups.slice();
-  return attachClassNames(aq.table(columns as Record<string, unknown[]>), names);
+  const table = attachClassNames(aq.table(columns as Record<string, unknown[]>), names);
+  if (r.probs.rows === n) tableProbs.set(table, r.probs);
+  return table;
+}
+
+/** The class probabilities behind each `predict()` table (a matrix does not fit in a column). */
+const tableProbs = new WeakMap<object, Matrix>();
+
+/**
+ * @internal The class probabilities (n x classes) of a table returned by {@link predict}, in its row
+ * order; undefined for any other table (a derived table, a CSV read back): then use `predictArrays`.
+ */
+export function predictionProbs(table: object): Matrix | undefined {
+  return table ? tableProbs.get(table) : undefined;
 }
 
 function firstOutput(y: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor {

@@ -6,6 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import { coloredMnist, ImageDataset, subset } from '../../src/data';
 import { writeGraphModelFixture } from './graph-fixture';
 import { buildClassifier, classifierMetadata, loadModel, predict, predictArrays, saveModel, trainClassifier } from '../../src/model';
+import { predictionProbs } from '../../src/model/predict';
+import { splitInput } from '../../src/directions/split-input';
+import { FailureDirections } from '../../src/directions/failure-directions';
+import { evaluateRanking } from '../../src/directions/evaluate-ranking';
+import { hardest } from '../../src/directions/table-views';
+import { takeRows } from '../../src/util/matrix';
 
 async function weightsOf(m: tf.LayersModel): Promise<Float32Array[]> {
   return m.getWeights().map((w) => w.dataSync() as Float32Array);
@@ -53,6 +59,25 @@ describe('model: trainClassifier, predict, save/load', function () {
       assert.equal(r.correct[i] === 1, r.pred[i] === test.labels[i]);
       assert.ok(Math.abs(r.probs.data[i * 2] + r.probs.data[i * 2 + 1] - 1) < 1e-5);
     }
+    // The predict() table carries those probabilities to splitInput, and evaluateRanking's label-free
+    // baselines read them from the scored input (also through a view of the scores table).
+    assert.deepEqual(Array.from(predictionProbs(t)!.data), Array.from(r.probs.data));
+    assert.equal(predictionProbs(t.filter('d => d.correct')), undefined, 'a derived table has none');
+    const z = { data: Float32Array.from({ length: test.labels.length * 2 }, (_, k) => r.probs.data[k] + 0.01 * Math.sin(k)), rows: test.labels.length, cols: 2 };
+    const input = splitInput(test, z, t);
+    assert.deepEqual(Array.from(input.probs!.data), Array.from(r.probs.data));
+    const fitIn = splitInput(test, z, r);
+    const dirs = new FailureDirections({ seed: 0 }).fit(fitIn);
+    const scores = dirs.scores(input);
+    const viaInput = evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'] });
+    const explicit = evaluateRanking(scores, { group: 'disagrees', baselines: ['maxSoftmax', 'entropy'], probs: r.probs });
+    assert.deepEqual(viaInput.objects(), explicit.objects());
+    const view = hardest(scores, { classId: 1, k: 50 });
+    const v = evaluateRanking(view, { group: 'disagrees', baselines: ['maxSoftmax'] });
+    const rows = Int32Array.from(view.array('id') as number[], (id) => test.ids.indexOf(id));
+    const vExplicit = evaluateRanking(view, { group: 'disagrees', baselines: ['maxSoftmax'], probs: takeRows(r.probs, rows) });
+    assert.deepEqual(v.objects(), vExplicit.objects());
+    assert.throws(() => evaluateRanking(new FailureDirections({ seed: 0 }).fit(fitIn).scores(splitInput(test, z, { pred: r.pred })), { baselines: ['maxSoftmax'] }), /needs probs .*fd\.predictArrays/);
   });
 
   it('honours sampleWeights: zero weight on a class means it is never predicted; bad weights are named', async () => {
