@@ -195,7 +195,7 @@ async function generateCells(generator: ImageGenerator, cells: Cell[], o: Steeri
 }
 
 function checkN(n: number, caller: string): number {
-  if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`${caller}: n must be a positive integer, got ${n}`);
+  if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`${caller}: n must be a positive integer, got ${JSON.stringify(n) ?? String(n)}`);
   return n;
 }
 

@@ -250,7 +250,7 @@ export function wrapGenerator(manifest: ImageGeneratorManifest, engine: Sampling
       const list: readonly GeneratorCondition[] = typeof conditions === 'string' || !Array.isArray(conditions) || (conditions.length > 0 && typeof conditions[0] === 'number') ? [conditions as GeneratorCondition] : (conditions as readonly GeneratorCondition[]);
       if (list.length === 0) throw new RangeError(`${caller}: no conditions given (pass a caption, an embedding, or an array of them)`);
       const n = options.n ?? 1;
-      if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`${caller}: n (images per condition) must be a positive integer, got ${n}`);
+      if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`${caller}: n (images per condition) must be a positive integer, got ${JSON.stringify(n) ?? String(n)}`);
       const seed = options.seed ?? 0;
       if (!Number.isFinite(seed)) throw new RangeError(`${caller}: seed must be a finite number, got ${seed}`);
       const guidance = options.guidance ?? 4;

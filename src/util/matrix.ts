@@ -26,7 +26,10 @@ export interface Matrix {
  */
 export function assertMatrix(m: Matrix, what = 'matrix'): Matrix {
   if (m == null || typeof m !== 'object') throw new TypeError(`${what}: expected a Matrix {data, rows, cols}, got ${m}`);
-  if (!(m.data instanceof Float32Array)) throw new TypeError(`${what}: data must be a Float32Array`);
+  if (!(m.data instanceof Float32Array)) {
+    const got = Array.isArray(m) ? 'an array of arrays' : m.data == null ? `an object without data (keys: ${Object.keys(m).join(', ') || 'none'})` : `data of type ${(m.data as object).constructor?.name ?? typeof m.data}`;
+    throw new TypeError(`${what}: expected a Matrix {data: Float32Array (row-major), rows, cols}, got ${got}`);
+  }
   if (!Number.isInteger(m.rows) || m.rows < 0 || !Number.isInteger(m.cols) || m.cols < 0) {
     throw new RangeError(`${what}: rows and cols must be non-negative integers (got ${m.rows} x ${m.cols})`);
   }

@@ -122,6 +122,7 @@ describe('generate: the shipped image generator', function () {
     await assert.rejects(gen.generate([new Float32Array(64)]), /condition 0 is the zero vector/);
     await assert.rejects(gen.generate([Float32Array.from({ length: 64 }, (_, j) => (j === 3 ? NaN : 1))]), /condition 0 has a non-finite value at position 3/);
     await assert.rejects(gen.generate('a photo of a bag', { n: 0 }), /n \(images per condition\) must be a positive integer, got 0/);
+    await assert.rejects(gen.generate('a photo of a bag', { n: '2' as never }), /must be a positive integer, got "2"/);
     await assert.rejects(gen.generate('a photo of a bag', { n: -2 }), /got -2/);
     await assert.rejects(gen.generate('a photo of a bag', { n: 1.5 }), /got 1.5/);
     await assert.rejects(gen.generate('a photo of a bag', { steps: 0 }), /steps must be an integer in 1..1000/);

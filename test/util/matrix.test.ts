@@ -9,6 +9,10 @@ describe('matrix', () => {
   });
   it('rejects a length mismatch', () => {
     assert.throws(() => assertMatrix({ data: new Float32Array(5), rows: 2, cols: 3 }, 'x'), /x: data has 5 values/);
+    // What was passed instead of a Matrix is named, with the shape expected.
+    assert.throws(() => assertMatrix({ data: new Float64Array(6), rows: 2, cols: 3 } as never, 'probs'), /probs: expected a Matrix \{data: Float32Array \(row-major\), rows, cols\}, got data of type Float64Array/);
+    assert.throws(() => assertMatrix([[0.5, 0.5]] as never, 'probs'), /got an array of arrays/);
+    assert.throws(() => assertMatrix({ rows: 1, cols: 2 } as never, 'probs'), /got an object without data \(keys: rows, cols\)/);
   });
   it('takes rows in order', () => {
     const m = { data: new Float32Array([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2 };
