@@ -19,6 +19,7 @@
  * A row holding NaN or ±Infinity (or a float16 inf/NaN pattern) is reported, not scored: `score`
  * returns the first such row so the caller can name its shard, row and column.
  */
+import { F64, I32, section, simd, sleb, str, uleb, V128, vec } from '../util/wasm-encoder';
 
 /** Parameters of the fused scorer, flattened from a fitted preprocessing + per-class SVMs. */
 export interface ScoreParams {
@@ -147,36 +148,9 @@ function jsScorer(p: ScoreParams): RowScorer {
 
 // ---------------------------------------------------------------- WebAssembly SIMD
 
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-const uleb = (v: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-};
-const sleb = (v: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-};
-const str = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
 const i32c = (v: number) => [0x41, ...sleb(v)];
-const simd = (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm];
 const OP = {
   i32add: [0x6a], i32sub: [0x6b], i32mul: [0x6c], i32geu: [0x4f], i32ltS: [0x48], i32eqz: [0x45], i32shl: [0x74],
   f64add: [0xa0], f64mul: [0xa2], f64div: [0xa3], f64sqrt: [0x9f], f64gt: [0x64],

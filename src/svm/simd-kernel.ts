@@ -9,6 +9,7 @@
  * resident data matrix. One matrix is resident at a time; `load` copies a new one in only when a
  * different array is passed, so the fits of one cross-validation fold share a copy.
  */
+import { F64, I32, section, simd, sleb, str, uleb, V128, vec } from '../util/wasm-encoder';
 
 /** The wasm kernel: weights live at byte 0, the resident data at `xOff`. */
 export interface SimdKernel {
@@ -28,32 +29,6 @@ export interface SimdKernel {
 }
 
 // ---- a minimal WebAssembly encoder for the two functions ----
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
-const uleb = (v: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-};
-const sleb = (v: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-};
-const str = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 
 const op = {
   get: (i: number) => [0x20, ...uleb(i)],
@@ -75,7 +50,7 @@ const op = {
   br: (l: number) => [0x0c, ...uleb(l)],
   brIf: (l: number) => [0x0d, ...uleb(l)],
   end: [0x0b],
-  simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
+  simd,
 };
 const v128load = (off: number) => op.simd(0x00, 3, ...uleb(off));
 const v128store = (off: number) => op.simd(0x0b, 3, ...uleb(off));
