@@ -19,6 +19,7 @@
  * A row holding NaN or ±Infinity (or a float16 inf/NaN pattern) is reported, not scored: `score`
  * returns the first such row so the caller can name its shard, row and column.
  */
+import { float16Table } from '../embed/npy';
 import { F64, I32, section, simd, sleb, str, uleb, V128, vec } from '../util/wasm-encoder';
 
 /** Parameters of the fused scorer, flattened from a fitted preprocessing + per-class SVMs. */
@@ -61,17 +62,11 @@ export interface RowScorer {
 
 // ---------------------------------------------------------------- plain JavaScript
 
+// npy's float16 decoding table, widened once to float64 (exact: every float16 is a float32) so the
+// hot loop reads the type it computes in.
 let f16Table64: Float64Array | null = null;
 function f16Table(): Float64Array {
-  if (f16Table64) return f16Table64;
-  const t = new Float64Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const e = (h >> 10) & 0x1f;
-    const f = h & 0x3ff;
-    const v = e === 0 ? f * 2 ** -24 : e === 31 ? (f ? NaN : Infinity) : (1 + f / 1024) * 2 ** (e - 15);
-    t[h] = h & 0x8000 ? -v : v;
-  }
-  return (f16Table64 = t);
+  return (f16Table64 ??= Float64Array.from(float16Table()));
 }
 
 function jsScorer(p: ScoreParams): RowScorer {
