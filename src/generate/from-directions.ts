@@ -65,6 +65,27 @@ export interface GeneratedImages {
   table: ColumnTable;
 }
 
+/** The {@link GeneratedImages} table: one row per image, the columns both helpers share, in one place. */
+function generatedTable<R extends { kind: string; prompt: string }>(
+  images: ImageDataset,
+  classNames: string[],
+  rows: R[],
+  per: { caption: (r: R) => string | null; alpha: (r: R) => number | null; flip: (r: R) => boolean | null },
+): ColumnTable {
+  const alpha = rows.map(per.alpha);
+  return aq.table({
+    id: images.ids,
+    label: Array.from(images.labels),
+    className: Array.from(images.labels, (l) => classNames[l]),
+    kind: rows.map((r) => r.kind),
+    prompt: rows.map((r) => r.prompt),
+    caption: rows.map(per.caption),
+    // Numeric where every image has an alpha (direction level), nulls otherwise, as before.
+    alpha: alpha.every((a) => a !== null) ? Float64Array.from(alpha as number[]) : alpha,
+    flip: rows.map(per.flip),
+  });
+}
+
 type Fitted = DirectionSource & Pick<FailureDirections, 'classNames_'>;
 
 function classNameOf(dirs: Fitted, classId: number, caller: string): string {
@@ -282,17 +303,7 @@ export async function generateFromCaptions(generator: ImageGenerator, dirs: Fail
     for (const [p, c] of used) for (let j = 0; j < c; j++) rows.push({ kind, prompt: p, caption });
   }
   const images = await generateCells(generator, cells, o, { classId, classNames }, `generated (class ${className})`);
-  const table = aq.table({
-    id: images.ids,
-    label: Array.from(images.labels),
-    className: Array.from(images.labels, (l) => classNames[l]),
-    kind: rows.map((r) => r.kind),
-    prompt: rows.map((r) => r.prompt),
-    caption: rows.map((r) => r.caption),
-    alpha: rows.map(() => null),
-    flip: rows.map(() => null),
-  });
-  return { images, table };
+  return { images, table: generatedTable(images, classNames, rows, { caption: (r) => r.caption, alpha: () => null, flip: () => null }) };
 }
 
 /** Options of {@link generateAlongDirection}. */
@@ -355,15 +366,5 @@ export async function generateAlongDirection(generator: ImageGenerator, dirs: Fa
     }
   }
   const images = await generateCells(generator, cells, o, { classId, classNames }, `generated along the direction (class ${className})`);
-  const table = aq.table({
-    id: images.ids,
-    label: Array.from(images.labels),
-    className: Array.from(images.labels, (l) => classNames[l]),
-    kind: rows.map((r) => r.kind),
-    prompt: rows.map((r) => r.prompt),
-    caption: rows.map(() => null),
-    alpha: Float64Array.from(rows, (r) => r.alpha),
-    flip: rows.map((r) => r.flip),
-  });
-  return { images, table };
+  return { images, table: generatedTable(images, classNames, rows, { caption: () => null, alpha: (r) => r.alpha, flip: (r) => r.flip }) };
 }
