@@ -35,6 +35,7 @@ for arg in "$@"; do
 done
 
 say() { echo "[kernel/setup] $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/apt-install.sh"
 
 # --- 1. Jupyter ------------------------------------------------------------------------------
 jupyter_ok() {
@@ -55,17 +56,7 @@ if ! widgets_ok; then missing_pkgs="$missing_pkgs $WIDGET_PKGS"; fi
 if [ "$WITH_CHROMIUM" = 1 ] && ! [ -x /usr/bin/chromium ]; then missing_pkgs="$missing_pkgs chromium fonts-dejavu-core"; fi
 missing_pkgs="$(echo "$missing_pkgs" | xargs)"
 if [ -n "$missing_pkgs" ]; then
-  cmd="apt-get update && apt-get install -y $missing_pkgs"
-  if [ "$CHECK" = 1 ]; then
-    say "missing Debian packages: $missing_pkgs (install: sudo sh -c '$cmd')"; exit 1
-  elif [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Debian packages: $missing_pkgs"
-    DEBIAN_FRONTEND=noninteractive sh -c "$cmd"
-  else
-    say "missing Debian packages: $missing_pkgs. Run, as root:"
-    echo "    sudo sh -c '$cmd'"
-    exit 1
-  fi
+  apt_install "$missing_pkgs" "missing Debian packages: $missing_pkgs; install with:" "missing Debian packages: $missing_pkgs."
   jupyter_ok || { say "Jupyter still not usable with $PY after installing $missing_pkgs"; exit 1; }
   widgets_ok || { say "the widget front end is still missing after installing $missing_pkgs"; exit 1; }
 fi

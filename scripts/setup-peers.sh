@@ -30,6 +30,7 @@ while [ $# -gt 0 ]; do
 done
 
 say() { echo "[setup-peers] $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
 package_of() {
   case "$1" in
@@ -59,19 +60,7 @@ if [ -n "$missing" ]; then
   [ -x "$PY" ] || pkgs="python3"
   for m in $missing; do pkgs="$pkgs $(package_of "$m")"; done
   pkgs="$(echo "$pkgs" | xargs)"
-  # Waits for another apt run (another checkout's setup) instead of failing on the dpkg lock.
-  cmd="apt-get update && apt-get install -y -o DPkg::Lock::Timeout=600 $pkgs"
-  if [ "$CHECK" = 1 ]; then
-    say "$PY cannot import: $missing. Install the Debian packages with: npm run setup:peers (as root), or run: sudo sh -c '$cmd'"
-    exit 1
-  elif [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Debian packages: $pkgs"
-    DEBIAN_FRONTEND=noninteractive sh -c "$cmd"
-  else
-    say "$PY cannot import: $missing. Run, as root:"
-    echo "    sudo sh -c '$cmd'"
-    exit 1
-  fi
+  apt_install "$pkgs" "$PY cannot import: $missing. Install the Debian packages with: npm run setup:peers (as root), or run:" "$PY cannot import: $missing."
   missing="$(missing_modules)"
   if [ -n "$missing" ]; then say "$PY still cannot import $missing after installing $pkgs"; exit 1; fi
 fi
